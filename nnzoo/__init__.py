@@ -1,0 +1,49 @@
+"""nnzoo: well-built Keras 3 neural networks in one call.
+
+`import nnzoo` is cheap: Keras (and TensorFlow) load on the first build, and
+the optional parts (`nnzoo.callbacks`, `nnzoo.tuning`, `nnzoo.export`, ...)
+load when first used.
+
+Example:
+
+>>> from nnzoo import build_cnn, list_models
+>>> model = build_cnn((8, 8, 1), num_classes=10)
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from nnzoo._io import save_model
+from nnzoo._registry import build, get_entry, list_models
+from nnzoo.models import (
+    build_autoencoder,
+    build_cnn,
+    build_ffnn,
+    build_lstm,
+    build_vgg16_transfer,
+    reconstruction_error,
+)
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "build",
+    "build_autoencoder",
+    "build_cnn",
+    "build_ffnn",
+    "build_lstm",
+    "build_vgg16_transfer",
+    "get_entry",
+    "list_models",
+    "reconstruction_error",
+    "save_model",
+]
+
+_SUBMODULES = ("callbacks", "datasets", "evaluate", "export", "plots", "tuning")
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        return importlib.import_module(f"nnzoo.{name}")
+    raise AttributeError(f"module 'nnzoo' has no attribute {name!r}")

@@ -1,0 +1,192 @@
+"""Options every factory takes after its own, and the shared build-and-compile step.
+
+Common keyword options (all factories):
+
+- `optimizer`: `"adam"` (default), `"adamw"`, `"sgd"`, `"sgd_momentum"`,
+  `"rmsprop"`, `"nadam"`, or a `keras.optimizers.Optimizer` instance.
+- `learning_rate`: defaults to the optimizer's usual rate (1e-3; 1e-2 for SGD).
+- `momentum`: for `"sgd"` / `"rmsprop"` (`"sgd_momentum"` defaults to 0.9).
+- `weight_decay`: for `"adamw"` (default 1e-4) and the others.
+- `clipnorm` / `clipvalue`: gradient clipping.
+- `loss`, `metrics`: override the task head's defaults.
+- `steps_per_execution`: training steps per graph call (default 8: a large
+  per-step saving for small models on CPU; see benchmarks/).
+- `jit_compile`: passed to `compile` (default False: XLA did not help these
+  small models on CPU).
+- `compile`: `False` returns an uncompiled model.
+- `strategy`: a `tf.distribute.Strategy`; the model is built and compiled
+  inside `strategy.scope()`.
+- `name`: the model's name.
+- `kernel_initializer`: overrides the activation-matched default.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import numbers
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from nnzoo._validation import check_choice, check_float, check_int, fail, fail_type, message, suggest
+
+OPTIMIZERS = ("adam", "adamw", "sgd", "sgd_momentum", "rmsprop", "nadam")
+_DEFAULT_LR = {"adam": 1e-3, "adamw": 1e-3, "sgd": 1e-2, "sgd_momentum": 1e-2, "rmsprop": 1e-3, "nadam": 1e-3}
+DEFAULT_STEPS_PER_EXECUTION = 8
+
+_OPTION_DEFAULTS: dict[str, Any] = {
+    "optimizer": "adam",
+    "learning_rate": None,
+    "momentum": None,
+    "weight_decay": None,
+    "clipnorm": None,
+    "clipvalue": None,
+    "loss": None,
+    "metrics": None,
+    "steps_per_execution": DEFAULT_STEPS_PER_EXECUTION,
+    "jit_compile": False,
+    "compile": True,
+    "strategy": None,
+    "name": None,
+    "kernel_initializer": None,
+}
+
+
+@dataclass(frozen=True)
+class Options:
+    """Validated common options."""
+
+    values: dict = field(default_factory=dict)
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self.values[key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+
+def parse_options(factory: str, options: dict[str, Any]) -> Options:
+    """Validates the common keyword options of `factory`.
+
+    Raises:
+        TypeError: For an option name the factory does not take.
+        ValueError: For an invalid value.
+    """
+    unknown = sorted(set(options) - set(_OPTION_DEFAULTS))
+    if unknown:
+        known = sorted(_OPTION_DEFAULTS)
+        raise TypeError(
+            message(
+                f"{factory}() got an unexpected keyword argument {unknown[0]!r}.{suggest(unknown[0], known)}",
+                "its own arguments or a common option: " + ", ".join(known),
+                **{unknown[0]: options[unknown[0]]},
+            )
+        )
+    values = {**_OPTION_DEFAULTS, **options}
+    opt = values["optimizer"]
+    if isinstance(opt, str):
+        values["optimizer"] = check_choice("optimizer", opt, OPTIMIZERS)
+    elif not _is_optimizer(opt):
+        fail_type(
+            "`optimizer` must be a name or a keras optimizer instance",
+            "one of " + ", ".join(map(repr, OPTIMIZERS)) + " or keras.optimizers.Optimizer",
+            optimizer=opt,
+        )
+    elif any(values[k] is not None for k in ("learning_rate", "momentum", "weight_decay", "clipnorm", "clipvalue")):
+        fail(
+            "Optimizer settings were given beside an optimizer instance",
+            "learning_rate, momentum, weight_decay and clipping set on the instance itself",
+            optimizer=opt,
+        )
+    if values["learning_rate"] is not None:
+        values["learning_rate"] = check_float("learning_rate", values["learning_rate"], low=0.0, low_inclusive=False)
+    for key in ("momentum",):
+        if values[key] is not None:
+            values[key] = check_float(key, values[key], low=0.0, high=1.0, high_inclusive=False)
+    for key in ("weight_decay",):
+        if values[key] is not None:
+            values[key] = check_float(key, values[key], low=0.0)
+    for key in ("clipnorm", "clipvalue"):
+        if values[key] is not None:
+            values[key] = check_float(key, values[key], low=0.0, low_inclusive=False)
+    if values["clipnorm"] is not None and values["clipvalue"] is not None:
+        fail("`clipnorm` and `clipvalue` are exclusive", "at most one of them", clipnorm=values["clipnorm"], clipvalue=values["clipvalue"])
+    values["steps_per_execution"] = check_int("steps_per_execution", values["steps_per_execution"])
+    if not isinstance(values["compile"], bool):
+        fail_type("`compile` must be a bool", "True or False", compile=values["compile"])
+    if values["name"] is not None and not isinstance(values["name"], str):
+        fail_type("`name` must be a string", "e.g. 'my_cnn'", name=values["name"])
+    strategy = values["strategy"]
+    if strategy is not None and not callable(getattr(strategy, "scope", None)):
+        fail_type("`strategy` must be a tf.distribute.Strategy", "e.g. tf.distribute.MirroredStrategy()", strategy=strategy)
+    return Options(values)
+
+
+def _is_optimizer(obj: Any) -> bool:
+    import keras
+
+    return isinstance(obj, keras.optimizers.Optimizer)
+
+
+def make_optimizer(opts: Options):
+    """Returns a fresh keras optimizer from the options."""
+    import keras
+
+    if not isinstance(opts.optimizer, str):
+        return opts.optimizer
+    name = opts.optimizer
+    lr = opts.learning_rate if opts.learning_rate is not None else _DEFAULT_LR[name]
+    kw: dict[str, Any] = {"learning_rate": lr}
+    if opts.clipnorm is not None:
+        kw["clipnorm"] = opts.clipnorm
+    if opts.clipvalue is not None:
+        kw["clipvalue"] = opts.clipvalue
+    if opts.weight_decay is not None or name == "adamw":
+        kw["weight_decay"] = opts.weight_decay if opts.weight_decay is not None else 1e-4
+    if name in ("sgd", "sgd_momentum"):
+        momentum = opts.momentum if opts.momentum is not None else (0.9 if name == "sgd_momentum" else 0.0)
+        return keras.optimizers.SGD(momentum=momentum, **kw)
+    if opts.momentum is not None and name != "rmsprop":
+        fail(
+            f"`momentum` does not apply to optimizer={name!r}",
+            "optimizer='sgd', 'sgd_momentum' or 'rmsprop'",
+            momentum=opts.momentum,
+        )
+    cls = {"adam": keras.optimizers.Adam, "adamw": keras.optimizers.AdamW, "rmsprop": keras.optimizers.RMSprop,
+           "nadam": keras.optimizers.Nadam}[name]
+    if name == "rmsprop" and opts.momentum is not None:
+        kw["momentum"] = opts.momentum
+    return cls(**kw)
+
+
+def finish(make_graph: Callable[[], Any], opts: Options, *, loss: Any, metrics: Any):
+    """Builds the graph (inside the strategy's scope, if any) and compiles it.
+
+    Args:
+        make_graph: Zero-argument callable returning an uncompiled keras.Model.
+        opts: The parsed common options.
+        loss: The task's default loss (overridden by `opts.loss`).
+        metrics: The task's default metrics (overridden by `opts.metrics`).
+
+    Returns:
+        The model, compiled unless `compile=False`.
+    """
+    scope = opts.strategy.scope() if opts.strategy is not None else contextlib.nullcontext()
+    with scope:
+        model = make_graph()
+        if opts.compile:
+            model.compile(
+                optimizer=make_optimizer(opts),
+                loss=opts.loss if opts.loss is not None else loss,
+                metrics=list(opts.metrics if opts.metrics is not None else metrics),
+                steps_per_execution=opts.steps_per_execution,
+                jit_compile=opts.jit_compile,
+            )
+    return model
+
+
+def check_positive_dim(name: str, value: Any) -> int:
+    """Validates a positive int dimension (kernel sizes, pool sizes, ...)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        fail_type(f"`{name}` must be an integer", "an int >= 1", **{name: value})
+    return check_int(name, value)

@@ -1,0 +1,78 @@
+"""Atomic file writes: nothing half-written ever stands at a final path.
+
+Every file nnzoo writes (models, checkpoints, exports, tuning tables) goes to
+a temporary path in the same folder first and is renamed into place only
+once it is complete, with `os.replace` (atomic on POSIX and Windows). An
+interrupted run leaves the previous good file untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[str]:
+    """Yields a temporary path beside `path`; renames it into place on success.
+
+    The temporary name keeps the suffix of `path` (Keras checks suffixes such
+    as `.keras` and `.tflite`). If the body raises, the temporary file is
+    removed and `path` is left as it was.
+
+    Example:
+
+    ```python
+    with atomic_path("model.keras") as tmp:
+        model.save(tmp)
+    ```
+    """
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    base = os.path.basename(path)
+    stem, dot, suffix = base.rpartition(".")
+    suffix = f".{suffix}" if dot and stem else ""
+    fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=f".tmp{suffix}", dir=folder)
+    os.close(fd)
+    try:
+        yield tmp
+        with open(tmp, "rb") as fh:  # make sure the bytes are on disk before the rename
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(tmp)
+        raise
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Writes `text` to `path` atomically (UTF-8)."""
+    with atomic_path(path) as tmp:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+
+
+def save_model(model, path: str | os.PathLike) -> str:
+    """Saves a Keras model to a `.keras` file atomically.
+
+    Args:
+        model: A `keras.Model`.
+        path: Destination ending in `.keras`.
+
+    Returns:
+        The path written.
+
+    Raises:
+        ValueError: If `path` does not end in `.keras`.
+    """
+    from nnzoo._validation import fail
+
+    path = os.fspath(path)
+    if not path.endswith(".keras"):
+        fail("The model path must end in `.keras`", "a path like 'model.keras'", path=path)
+    with atomic_path(path) as tmp:
+        model.save(tmp)
+    return path

@@ -1,0 +1,133 @@
+"""One voice for every error nnzoo raises on bad input.
+
+Every message has the same three parts, as Keras writes them:
+what was wrong, what was expected, then ``Received: name=value``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import numbers
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+
+def message(problem: str, expected: str, **received: Any) -> str:
+    """Formats an error message in the house style."""
+    got = ", ".join(f"{k}={_short(v)}" for k, v in received.items())
+    text = problem.rstrip(".") + "."
+    if expected:
+        text += f" Expected {expected.rstrip('.')}."
+    if got:
+        text += f" Received: {got}"
+    return text
+
+
+def _short(value: Any, limit: int = 120) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def fail(problem: str, expected: str, **received: Any) -> None:
+    """Raises ValueError with a house-style message."""
+    raise ValueError(message(problem, expected, **received))
+
+
+def fail_type(problem: str, expected: str, **received: Any) -> None:
+    """Raises TypeError with a house-style message."""
+    raise TypeError(message(problem, expected, **received))
+
+
+def suggest(value: str, choices: Iterable[str]) -> str:
+    """Returns ' Did you mean ...?' for the closest choice, or ''."""
+    close = difflib.get_close_matches(str(value), list(choices), n=1, cutoff=0.5)
+    return f" Did you mean {close[0]!r}?" if close else ""
+
+
+def check_choice(name: str, value: Any, choices: Sequence[Any]) -> Any:
+    """Checks that `value` is one of `choices`; strings compare lower-case."""
+    key = value.lower() if isinstance(value, str) else value
+    if key in choices:
+        return key
+    hint = suggest(value, [c for c in choices if isinstance(c, str)]) if isinstance(value, str) else ""
+    raise ValueError(
+        message(
+            f"Unknown `{name}`{'.' + hint if hint else ''}",
+            "one of " + ", ".join(repr(c) for c in choices),
+            **{name: value},
+        )
+    )
+
+
+def check_int(name: str, value: Any, *, minimum: int = 1) -> int:
+    """Checks for an integer (not bool) of at least `minimum`."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        fail_type(f"`{name}` must be an integer", f"an int >= {minimum}", **{name: value})
+    if value < minimum:
+        fail(f"`{name}` is too small", f"an int >= {minimum}", **{name: value})
+    return int(value)
+
+
+def check_float(
+    name: str,
+    value: Any,
+    *,
+    low: float = 0.0,
+    high: float = math.inf,
+    low_inclusive: bool = True,
+    high_inclusive: bool = True,
+) -> float:
+    """Checks for a finite real number in a range."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        fail_type(f"`{name}` must be a number", "a float", **{name: value})
+    value = float(value)
+    lo_ok = value >= low if low_inclusive else value > low
+    hi_ok = value <= high if high_inclusive else value < high
+    if not (math.isfinite(value) or high == math.inf and value == math.inf) or not (lo_ok and hi_ok):
+        lo = "[" if low_inclusive else "("
+        hi = "]" if high_inclusive else ")"
+        fail(f"`{name}` is out of range", f"a value in {lo}{low}, {high}{hi}", **{name: value})
+    return value
+
+
+def check_units(name: str, value: Any, *, allow_empty: bool = True) -> tuple[int, ...]:
+    """Checks a layer-width spec: an int or a sequence of positive ints."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        value = (value,)
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        fail_type(f"`{name}` must be a sequence of positive ints", "e.g. (64, 32)", **{name: value})
+    units = tuple(value)
+    if not units and not allow_empty:
+        fail(f"`{name}` must not be empty", "at least one positive int", **{name: value})
+    for u in units:
+        if isinstance(u, bool) or not isinstance(u, numbers.Integral) or u < 1:
+            fail(f"`{name}` must hold positive ints only", "e.g. (64, 32)", **{name: value})
+    return tuple(int(u) for u in units)
+
+
+def check_input_shape(
+    value: Any, *, ranks: Sequence[int], family: str, hint: str, allow_none_first: bool = False
+) -> tuple:
+    """Checks `input_shape` (no batch axis) for a family's allowed ranks."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        value = (value,)
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        fail_type("`input_shape` must be a tuple of ints, without the batch axis", hint, input_shape=value)
+    shape = tuple(value)
+    if len(shape) not in ranks:
+        fail(
+            f"`input_shape` has the wrong rank for {family}",
+            f"{' or '.join(str(r) for r in ranks)} dimensions, {hint}",
+            input_shape=value,
+        )
+    for i, d in enumerate(shape):
+        if d is None and allow_none_first and i == 0:
+            continue
+        if isinstance(d, bool) or not isinstance(d, numbers.Integral) or d < 1:
+            fail(
+                "`input_shape` must hold positive ints",
+                hint + (" (the time axis may be None)" if allow_none_first else ""),
+                input_shape=value,
+            )
+    return tuple(None if d is None else int(d) for d in shape)

@@ -1,0 +1,205 @@
+"""Autoencoders for compression and anomaly detection."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from nnzoo._compile import finish, parse_options
+from nnzoo._layers import Hidden
+from nnzoo._registry import register_family
+from nnzoo._validation import check_choice, check_input_shape, check_int, check_units, fail, fail_type
+
+KINDS = ("dense", "conv")
+OUTPUT_ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu")
+
+
+@register_family(
+    "autoencoder",
+    input_kind="tabular",
+    example_input_shape=(16,),
+    tasks=("reconstruction",),
+    variants={"conv_autoencoder": {"kind": "conv", "hidden_units": (16, 32)}},
+    example_shapes={"conv_autoencoder": (8, 8, 1)},
+    descriptions={
+        "autoencoder": "Dense autoencoder (64 -> encoding -> 64)",
+        "conv_autoencoder": "Convolutional autoencoder for images (16, 32 filters)",
+    },
+)
+def build_autoencoder(
+    input_shape,
+    encoding_dim: int = 8,
+    hidden_units=(64,),
+    *,
+    kind: str = "dense",
+    output_activation: str = "linear",
+    activation: str = "relu",
+    dropout: float = 0.0,
+    batch_norm: bool = False,
+    l1: float = 0.0,
+    l2: float = 0.0,
+    **options: Any,
+):
+    """Builds an autoencoder whose encoder and decoder are separate models.
+
+    The returned model is `decoder(encoder(x))`, with two nested models you
+    can use on their own, before and after saving:
+
+    ```python
+    encoder = model.get_layer("encoder")   # x -> code, shape (batch, encoding_dim)
+    decoder = model.get_layer("decoder")   # code -> reconstruction
+    ```
+
+    `reconstruction_error(model, X)` gives per-sample anomaly scores.
+
+    Args:
+        input_shape: Shape of one sample: `(n_features,)` for `kind="dense"`
+            (higher ranks are flattened and restored), `(height, width,
+            channels)` for `kind="conv"`.
+        encoding_dim: Size of the code (bottleneck).
+        hidden_units: Encoder widths (`kind="dense"`) or conv filters
+            (`kind="conv"`); the decoder mirrors them.
+        kind: `"dense"` or `"conv"`.
+        output_activation: `"linear"` (default, any scaling), `"sigmoid"` for
+            data in [0, 1], `"tanh"` for [-1, 1], or `"relu"`.
+        activation: Hidden activation (see `build_ffnn`).
+        dropout: Dropout after each dense encoder layer, in [0, 1).
+        batch_norm: Batch normalisation in hidden layers.
+        l1: L1 penalty on kernels.
+        l2: L2 penalty on kernels.
+        **options: Common options (optimizer, learning_rate, loss, ...); the
+            loss defaults to mean squared error.
+
+    Returns:
+        A `keras.Model` with nested `"encoder"` and `"decoder"` models,
+        compiled unless `compile=False`.
+
+    Raises:
+        ValueError: For an invalid argument, or (conv) an image side not
+            divisible by 2 ** len(hidden_units).
+        TypeError: For an argument of the wrong type or an unknown option.
+
+    Example:
+
+    >>> from nnzoo import build_autoencoder
+    >>> # The textbook form: Dense(32, relu) -> Dense(100, sigmoid)
+    >>> model = build_autoencoder((100,), 32, hidden_units=(), output_activation="sigmoid")
+    >>> model.get_layer("encoder").output_shape
+    (None, 32)
+    """
+    if not isinstance(kind, str):
+        fail_type("`kind` must be a string", "'dense' or 'conv'", kind=kind)
+    kind = check_choice("kind", kind, KINDS)
+    if kind == "dense":
+        shape = check_input_shape(input_shape, ranks=(1, 2, 3, 4), family="a dense autoencoder", hint="e.g. (n_features,)")
+    else:
+        shape = check_input_shape(
+            input_shape, ranks=(3,), family="a conv autoencoder", hint="(height, width, channels), e.g. (28, 28, 1)"
+        )
+    encoding_dim = check_int("encoding_dim", encoding_dim)
+    units = check_units("hidden_units", hidden_units, allow_empty=(kind == "dense"))
+    if not isinstance(output_activation, str):
+        fail_type("`output_activation` must be a string", "one of " + ", ".join(map(repr, OUTPUT_ACTIVATIONS)), output_activation=output_activation)
+    output_activation = check_choice("output_activation", output_activation, OUTPUT_ACTIVATIONS)
+    opts = parse_options("build_autoencoder", options)
+    hidden = Hidden.from_args(activation, dropout, batch_norm, l1, l2, opts.kernel_initializer)
+    if kind == "conv":
+        factor = 2 ** len(units)
+        if shape[0] % factor or shape[1] % factor:
+            fail(
+                f"A conv autoencoder with {len(units)} blocks needs image sides divisible by {factor}",
+                f"height and width that are multiples of {factor}, or fewer `hidden_units`",
+                input_shape=input_shape,
+                hidden_units=hidden_units,
+            )
+
+    def graph():
+        import keras
+
+        encoder, decoder = (_dense_parts if kind == "dense" else _conv_parts)(
+            keras, shape, encoding_dim, units, hidden, output_activation
+        )
+        inputs = keras.Input(shape=shape, name="input")
+        outputs = decoder(encoder(inputs))
+        return keras.Model(inputs, outputs, name=opts.name or f"{kind}_autoencoder")
+
+    return finish(graph, opts, loss="mean_squared_error", metrics=("mae",))
+
+
+def _dense_parts(keras, shape, encoding_dim, units, hidden, output_activation):
+    n = math.prod(shape)
+    x_in = keras.Input(shape=shape, name="encoder_input")
+    x = keras.layers.Flatten(name="flatten")(x_in) if len(shape) > 1 else x_in
+    for i, u in enumerate(units, start=1):
+        x = hidden.dense(x, u, name=f"encoder_dense_{i}")
+    code = hidden.dense(x, encoding_dim, name="code", dropout=False)
+    encoder = keras.Model(x_in, code, name="encoder")
+
+    z_in = keras.Input(shape=(encoding_dim,), name="decoder_input")
+    z = z_in
+    for i, u in enumerate(reversed(units), start=1):
+        z = hidden.dense(z, u, name=f"decoder_dense_{i}", dropout=False)
+    z = keras.layers.Dense(n, activation=output_activation, name="reconstruction")(z)
+    if len(shape) > 1:
+        z = keras.layers.Reshape(shape, name="reshape")(z)
+    decoder = keras.Model(z_in, z, name="decoder")
+    return encoder, decoder
+
+
+def _conv_parts(keras, shape, encoding_dim, filters, hidden, output_activation):
+    x_in = keras.Input(shape=shape, name="encoder_input")
+    x = x_in
+    for i, f in enumerate(filters, start=1):
+        x = hidden.conv(x, f, 3, "same", name=f"encoder_conv_{i}")
+        x = keras.layers.MaxPooling2D(2, name=f"encoder_pool_{i}")(x)
+    inner = (shape[0] // 2 ** len(filters), shape[1] // 2 ** len(filters), filters[-1])
+    x = keras.layers.Flatten(name="flatten")(x)
+    code = hidden.dense(x, encoding_dim, name="code", dropout=False)
+    encoder = keras.Model(x_in, code, name="encoder")
+
+    z_in = keras.Input(shape=(encoding_dim,), name="decoder_input")
+    z = hidden.dense(z_in, math.prod(inner), name="decoder_dense", dropout=False)
+    z = keras.layers.Reshape(inner, name="reshape")(z)
+    for i, f in enumerate(reversed(filters), start=1):
+        z = keras.layers.UpSampling2D(2, name=f"decoder_upsample_{i}")(z)
+        z = hidden.conv(z, f, 3, "same", name=f"decoder_conv_{i}")
+    z = keras.layers.Conv2D(shape[-1], 3, padding="same", activation=output_activation, name="reconstruction")(z)
+    decoder = keras.Model(z_in, z, name="decoder")
+    return encoder, decoder
+
+
+def reconstruction_error(model, X, *, batch_size: int = 256) -> np.ndarray:
+    """Per-sample mean squared reconstruction error: the anomaly score.
+
+    Args:
+        model: An autoencoder from `build_autoencoder` (or any model whose
+            output has the input's shape).
+        X: Samples, shape `(n, *input_shape)`.
+        batch_size: Prediction batch size.
+
+    Returns:
+        A float array of shape `(n,)`; larger means more anomalous.
+
+    Raises:
+        ValueError: If `X` does not match the model's input shape.
+
+    Example:
+
+    >>> scores = reconstruction_error(model, X_test)
+    >>> threshold = np.quantile(reconstruction_error(model, X_train), 0.99)
+    >>> anomalies = scores > threshold
+    """
+    X = np.asarray(X, dtype="float32")
+    expected = tuple(model.input_shape[1:])
+    if X.ndim != len(expected) + 1 or any(e is not None and e != d for e, d in zip(expected, X.shape[1:])):
+        fail(
+            "`X` does not match the model's input shape",
+            f"an array of shape (n, {', '.join(map(str, expected))})",
+            X_shape=X.shape,
+        )
+    recon = np.asarray(model.predict(X, batch_size=batch_size, verbose=0))
+    if recon.shape != X.shape:
+        fail("The model's output shape differs from its input shape", "an autoencoder", output_shape=recon.shape)
+    return np.mean(np.square(X - recon).reshape(len(X), -1), axis=1)

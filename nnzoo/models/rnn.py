@@ -1,0 +1,146 @@
+"""Recurrent networks for sequences: LSTM, GRU and simple RNN cells."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nnzoo._compile import finish, parse_options
+from nnzoo._heads import resolve_head
+from nnzoo._layers import Hidden
+from nnzoo._registry import register_family
+from nnzoo._validation import check_choice, check_float, check_input_shape, check_units, fail, fail_type
+
+CELLS = ("lstm", "gru", "rnn")
+
+
+@register_family(
+    "lstm",
+    input_kind="sequence",
+    example_input_shape=(10, 3),
+    variants={
+        "gru": {"cell": "gru"},
+        "rnn": {"cell": "rnn"},
+        "bilstm": {"bidirectional": True},
+    },
+    descriptions={
+        "lstm": "LSTM sequence model (64 units), many-to-one",
+        "gru": "GRU sequence model (64 units), many-to-one",
+        "rnn": "Simple RNN sequence model (64 units), many-to-one",
+        "bilstm": "Bidirectional LSTM sequence model (64 units per direction)",
+    },
+)
+def build_lstm(
+    input_shape,
+    units=(64,),
+    cell: str = "lstm",
+    *,
+    bidirectional: bool = False,
+    return_sequences: bool = False,
+    dense_units=(),
+    task: str = "regression",
+    num_classes: int | None = None,
+    num_outputs: int | None = None,
+    activation: str = "relu",
+    dropout: float = 0.0,
+    recurrent_dropout: float = 0.0,
+    batch_norm: bool = False,
+    l1: float = 0.0,
+    l2: float = 0.0,
+    unroll: bool = False,
+    **options: Any,
+):
+    """Builds a recurrent network (LSTM, GRU or simple RNN) for sequences.
+
+    Each entry of `units` adds one recurrent layer; all but the last return
+    full sequences. With `return_sequences=False` the model is many-to-one
+    (one prediction per sequence); with `True` it is many-to-many (one
+    prediction per time step, the head applied at every step).
+
+    Args:
+        input_shape: `(timesteps, features)`; `timesteps` may be `None` for
+            variable-length input (TFLite export needs a fixed length).
+        units: Units of each recurrent layer.
+        cell: `"lstm"`, `"gru"` or `"rnn"` (SimpleRNN).
+        bidirectional: Wrap each recurrent layer in `Bidirectional`.
+        return_sequences: Many-to-many output, shape `(batch, timesteps, k)`.
+        dense_units: Dense layers between the recurrent stack and the head.
+        task: `"regression"` (default), `"binary"`, `"multiclass"` or `"multilabel"`.
+        num_classes: Classes (multiclass) or labels (multilabel).
+        num_outputs: Regression targets (default 1).
+        activation: Activation of the dense layers (the cells keep their
+            own tanh/sigmoid gates).
+        dropout: Dropout on the inputs of each recurrent layer and after dense layers.
+        recurrent_dropout: Dropout on the recurrent state (disables the
+            fused cuDNN kernel on GPU).
+        batch_norm: Batch normalisation in the dense layers.
+        l1: L1 penalty on kernels.
+        l2: L2 penalty on kernels.
+        unroll: Unroll the recurrence (fixed `timesteps` only); faster for
+            short sequences, and exports to TFLite with builtin ops.
+        **options: Common options (optimizer, learning_rate, clipnorm, ...).
+
+    Returns:
+        A `keras.Model`, compiled unless `compile=False`.
+
+    Raises:
+        ValueError: For an invalid argument (unknown cell, input of the
+            wrong rank, `unroll=True` with variable length, ...).
+        TypeError: For an argument of the wrong type or an unknown option.
+
+    Example:
+
+    >>> from nnzoo import build_lstm
+    >>> # The textbook form: LSTM(50) -> Dense(1, sigmoid)
+    >>> model = build_lstm((100, 10), units=(50,), task="binary")
+    >>> model.output_shape
+    (None, 1)
+    """
+    shape = check_input_shape(
+        input_shape,
+        ranks=(2,),
+        family="build_lstm",
+        hint="(timesteps, features), e.g. (30, 1)",
+        allow_none_first=True,
+    )
+    units = check_units("units", units, allow_empty=False)
+    if not isinstance(cell, str):
+        fail_type("`cell` must be a string", "one of " + ", ".join(map(repr, CELLS)), cell=cell)
+    cell = check_choice("cell", cell, CELLS)
+    for flag, value in (("bidirectional", bidirectional), ("return_sequences", return_sequences), ("unroll", unroll)):
+        if not isinstance(value, bool):
+            fail_type(f"`{flag}` must be a bool", "True or False", **{flag: value})
+    if unroll and shape[0] is None:
+        fail("`unroll=True` needs a fixed number of timesteps", "input_shape=(timesteps, features) with an int", input_shape=input_shape)
+    dense_units = check_units("dense_units", dense_units)
+    recurrent_dropout = check_float("recurrent_dropout", recurrent_dropout, low=0.0, high=1.0, high_inclusive=False)
+    head = resolve_head(task, num_classes, num_outputs)
+    opts = parse_options("build_lstm", options)
+    hidden = Hidden.from_args(activation, dropout, batch_norm, l1, l2, opts.kernel_initializer)
+
+    def graph():
+        import keras
+
+        layer_cls = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "rnn": keras.layers.SimpleRNN}[cell]
+        inputs = keras.Input(shape=shape, name="sequence")
+        x = inputs
+        for i, u in enumerate(units, start=1):
+            last = i == len(units)
+            layer = layer_cls(
+                u,
+                return_sequences=return_sequences or not last,
+                dropout=hidden.dropout,
+                recurrent_dropout=recurrent_dropout,
+                kernel_regularizer=hidden.regularizer,
+                unroll=unroll,
+                name=f"{cell}_{i}",
+            )
+            if bidirectional:
+                layer = keras.layers.Bidirectional(layer, name=f"bidirectional_{cell}_{i}")
+            x = layer(x)
+        for i, u in enumerate(dense_units, start=1):
+            x = hidden.dense(x, u, name=f"dense_{i}")
+        outputs = head.layer()(x)
+        kind = "seq2seq" if return_sequences else "seq2one"
+        return keras.Model(inputs, outputs, name=opts.name or f"{'bi' if bidirectional else ''}{cell}_{kind}_{head.task}")
+
+    return finish(graph, opts, loss=head.loss, metrics=head.metrics)
