@@ -1,0 +1,102 @@
+"""Shared test harness: checks every registered model the same way.
+
+`example_data(entry, task)` makes a tiny *learnable* problem for any
+registry entry; the `check_*` helpers assert behaviour, and test files
+parametrise them over `list_models()`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import nnzoo
+
+TASK_KWARGS = {
+    "regression": {"task": "regression"},
+    "binary": {"task": "binary"},
+    "multiclass": {"task": "multiclass", "num_classes": 3},
+    "multilabel": {"task": "multilabel", "num_classes": 4},
+}
+
+
+def supervised_cases():
+    """(name, task) for every registered model and every task it supports."""
+    cases = []
+    for name in nnzoo.list_models():
+        entry = nnzoo.get_entry(name)
+        for task in entry.tasks:
+            cases.append((name, task))
+    return cases
+
+
+def build_kwargs(entry, task):
+    return {} if task == "reconstruction" else dict(TASK_KWARGS[task])
+
+
+def example_data(entry, task, n=64, seed=0):
+    """A small learnable dataset for `entry` and `task`: (X, y)."""
+    rng = np.random.default_rng(seed)
+    shape = tuple(entry.example_input_shape)
+    X = rng.normal(size=(n, *shape)).astype("float32")
+    if entry.family == "vgg16_transfer":
+        X = rng.uniform(0, 255, size=(n, *shape)).astype("float32")
+    if task == "reconstruction":
+        # Low-rank data an autoencoder can compress.
+        flat = rng.normal(size=(n, 2)) @ rng.normal(size=(2, int(np.prod(shape))))
+        X = (flat / np.abs(flat).max()).reshape(n, *shape).astype("float32")
+        return X, X
+    signal = X.reshape(n, -1)[:, : max(2, min(8, X[0].size))].mean(axis=1)
+    if task == "regression":
+        y = signal.astype("float32")
+    elif task == "binary":
+        y = (signal > np.median(signal)).astype("float32")
+    elif task == "multiclass":
+        y = np.digitize(signal, np.quantile(signal, [1 / 3, 2 / 3])).astype("int32")
+    else:
+        k = TASK_KWARGS["multilabel"]["num_classes"]
+        y = np.stack([signal > np.quantile(signal, q) for q in np.linspace(0.2, 0.8, k)], axis=1).astype("float32")
+    return X, y
+
+
+def expected_output_shape(entry, task):
+    if task == "reconstruction":
+        return (None, *entry.example_input_shape)
+    units = {"regression": 1, "binary": 1, "multiclass": 3, "multilabel": 4}[task]
+    return (None, units)
+
+
+def check_builds(name, task):
+    entry = nnzoo.get_entry(name)
+    model = nnzoo.build(name, entry.example_input_shape, **build_kwargs(entry, task))
+    assert tuple(model.output_shape) == expected_output_shape(entry, task)
+    X, _ = example_data(entry, task, n=4)
+    out = np.asarray(model(X, training=False))
+    assert out.shape == (4, *expected_output_shape(entry, task)[1:])
+    assert np.all(np.isfinite(out))
+    return model
+
+
+def check_trains(name, task, epochs=8):
+    """A few epochs on a learnable problem lower the training loss."""
+    entry = nnzoo.get_entry(name)
+    model = nnzoo.build(name, entry.example_input_shape, **build_kwargs(entry, task), learning_rate=3e-3)
+    X, y = example_data(entry, task)
+    before = model.evaluate(X, y, verbose=0, return_dict=True)["loss"]
+    model.fit(X, y, epochs=epochs, batch_size=16, verbose=0)
+    after = model.evaluate(X, y, verbose=0, return_dict=True)["loss"]
+    assert after < before, f"{name}/{task}: loss {before:.4f} -> {after:.4f}"
+    return model
+
+
+def check_roundtrip(model, X, tmp_path):
+    """`.keras` and JSON-config round trips reproduce the model."""
+    import keras
+
+    path = nnzoo.save_model(model, tmp_path / "model.keras")
+    loaded = keras.saving.load_model(path)  # safe_mode on, no custom_objects
+    np.testing.assert_allclose(np.asarray(model(X, training=False)), np.asarray(loaded(X, training=False)), rtol=1e-6, atol=1e-6)
+    clone = keras.models.model_from_json(model.to_json())
+    clone.set_weights(model.get_weights())
+    np.testing.assert_allclose(np.asarray(model(X, training=False)), np.asarray(clone(X, training=False)), rtol=1e-6, atol=1e-6)
+    assert [l.name for l in clone.layers] == [l.name for l in model.layers]
+    return loaded
