@@ -156,7 +156,7 @@ def list_models(pattern: str | None = None) -> list[str]:
     return [n for n in names if fnmatch.fnmatchcase(n, pattern.lower())]
 
 
-def build(name: str, *args: Any, **kwargs: Any):
+def build(name: str, /, *args: Any, **kwargs: Any):
     """Builds a registered model by name.
 
     Args:
