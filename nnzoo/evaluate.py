@@ -120,7 +120,9 @@ def evaluate(
             (regression).
         task: `"binary"`, `"multiclass"`, `"multilabel"`, `"regression"` or
             `"reconstruction"`. Default: read from a Keras model's output
-            layer (softmax, sigmoid, linear), else from `y`.
+            layer (softmax, sigmoid, linear) or a scikit-learn estimator;
+            else classes when `target_names` is given; else from `y`
+            (labels, or at most 20 distinct integers, are classes).
         target_names: Class names, where `y` holds codes `0..k-1`.
         threshold: Probability cut for binary and multilabel outputs.
         batch_size: Prediction batch size for Keras models.
@@ -160,6 +162,9 @@ def evaluate(
     keras_model = _is_keras_model(model)
     if task is None:
         task = _task_from_model(model) if keras_model else _task_from_estimator(model)
+        if task is None and target_names is not None:  # class names given: classes
+            task = "binary" if len(target_names) == 2 and y.ndim == 1 else None
+            task = task or ("multilabel" if y.ndim == 2 and y.shape[1] > 1 else "multiclass")
         task = task or _task_from_targets(y)
     else:
         if not isinstance(task, str):
