@@ -722,6 +722,9 @@ def from_dataframe(
         if not isinstance(preprocessor, Preprocessor):
             fail_type("`preprocessor` must be a fitted Preprocessor", "e.g. train.preprocessor", preprocessor=preprocessor)
         preprocessor._check_fitted()
+        if preprocessor.target is None:
+            fail("This preprocessor encodes features only, so it cannot make a labelled Dataset",
+                 "preprocessor.transform(frame) for the features", preprocessor=preprocessor)
         if target is not None and target != preprocessor.target:
             fail("`target` differs from the preprocessor's target", f"target={preprocessor.target!r} or None",
                  target=target)
@@ -748,14 +751,14 @@ def from_dataframe(
     out = []
     for idx in parts:
         rows = frame.iloc[idx]
-        y = pre.encode_target(rows[target]) if labelled and pre.task_ is not None else None
+        y = pre.encode_target(rows[target]) if labelled else None
         out.append(
             Dataset(
                 X=pre.transform(rows),
                 y=y,
                 feature_names=pre.feature_names_out_,
                 target_names=None if pre.classes_ is None else tuple(str(c) for c in pre.classes_),
-                task=pre.task_ or "regression",
+                task=pre.task_,
                 kind="tabular",
                 name=name,
                 preprocessor=pre,

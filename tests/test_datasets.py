@@ -253,6 +253,9 @@ def test_preprocessor_encodes_new_rows_the_same_way(tmp_path):
     assert X[0, city].sum() == 0  # an unseen category is all zeros
     unlabelled = from_dataframe(new, preprocessor=data.preprocessor)
     assert unlabelled.y is None and unlabelled.target_names == ("no", "yes")
+    features_only = load("wine").preprocessor
+    with pytest.raises(ValueError, match="encodes features only"):
+        from_dataframe(new, preprocessor=features_only)
     path = data.preprocessor.save(tmp_path / "pre.pkl")
     loaded = Preprocessor.load(path)
     np.testing.assert_array_equal(loaded.transform(frame), data.X)
