@@ -633,8 +633,9 @@ def _matrix_text(result) -> str:
     return "\n".join([head, *rows])
 
 
-#: Package -> (distribution, minimum, newest tested, needed for). Minimums
-#: match setup.cfg; "newest tested" is the stack in COMPAT.md.
+#: Package -> (distribution, minimum, newest tested, needed for; None when
+#: required). Minimums match setup.cfg and its extras; "newest tested" is the
+#: stack in COMPAT.md.
 SUPPORTED = {
     "tensorflow": ("tensorflow", "2.16", "2.21", None),
     "keras": ("keras", "3.8", "3.15", None),
@@ -643,8 +644,8 @@ SUPPORTED = {
     "numpy": ("numpy", "1.26", "2.4", None),
     "keras-tuner": ("keras-tuner", "1.4", "1.4", "tuning"),
     "tensorboard": ("tensorboard", "2.16", None, "tuning (keras-tuner imports it during a search)"),
-    "ai-edge-litert": ("ai-edge-litert", "1.0", "2.3", "export (TFLite verification)"),
-    "matplotlib": ("matplotlib", "3.5", None, "plots"),
+    "ai-edge-litert": ("ai-edge-litert", "1.2", "2.3", "export (TFLite verification)"),
+    "matplotlib": ("matplotlib", "3.7", None, "plots"),
 }
 
 

@@ -826,9 +826,9 @@ def from_csv(
 def example_data(name: str, n: int = 64, *, task: str | None = None, seed: int = 0) -> Dataset:
     """Small learnable data fitting a registered model's `example_input_shape`.
 
-    Inputs are Gaussian noise (0-255 RGB for the VGG16 transfer model), and
-    the target is a function of the first few input values, so a few epochs
-    lower the loss. Meant for smoke tests and benchmarks, not for accuracy.
+    Inputs are Gaussian noise (0-255 RGB of random brightness for the VGG16
+    transfer model), and the target is a function of the mean input value,
+    so a few epochs lower the loss (as in the test harness). Meant for smoke tests and benchmarks, not for accuracy.
 
     Args:
         name: A name from `nnzoo.list_models()`.
@@ -872,11 +872,12 @@ def example_data(name: str, n: int = 64, *, task: str | None = None, seed: int =
         X = (flat / np.abs(flat).max()).reshape(n, *shape).astype("float32")
         return Dataset(X=X, y=X, target_names=None, task=task, **common)
     if entry.family == "vgg16_transfer":
-        X = rng.uniform(0, 255, size=(n, *shape)).astype("float32")
-        signal = (X.reshape(n, -1)[:, :8].mean(axis=1) - 127.5) / 127.5
+        # Raw RGB in [0, 255] with a per-image brightness: a frozen base still sees it.
+        brightness = rng.uniform(0.1, 1.0, size=(n,) + (1,) * len(shape))
+        X = (rng.uniform(0, 255, size=(n, *shape)) * brightness).astype("float32")
     else:
         X = rng.normal(size=(n, *shape)).astype("float32")
-        signal = X.reshape(n, -1)[:, : max(2, min(8, math.prod(shape)))].mean(axis=1)
+    signal = X.reshape(n, -1).mean(axis=1)
     if task == "regression":
         return Dataset(X=X, y=signal.astype("float32"), target_names=None, task=task, **common)
     if task == "binary":
