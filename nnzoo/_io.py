@@ -37,6 +37,15 @@ def atomic_path(path: str | os.PathLike) -> Iterator[str]:
     suffix = f".{suffix}" if dot and stem else ""
     fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=f".tmp{suffix}", dir=folder)
     os.close(fd)
+    # mkstemp makes the file private (0600); give the final file the mode a
+    # plain open() would: the old file's mode, or 0666 minus the umask.
+    try:
+        mode = os.stat(path).st_mode & 0o777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        mode = 0o666 & ~mask
+    os.chmod(tmp, mode)
     try:
         yield tmp
         with open(tmp, "rb") as fh:  # make sure the bytes are on disk before the rename

@@ -16,7 +16,9 @@ from typing import Any
 def message(problem: str, expected: str, **received: Any) -> str:
     """Formats an error message in the house style."""
     got = ", ".join(f"{k}={_short(v)}" for k, v in received.items())
-    text = problem.rstrip(".") + "."
+    text = problem.rstrip(".")
+    if not text.endswith(("?", "!")):  # "Did you mean 'x'?" ends the sentence already
+        text += "."
     if expected:
         text += f" Expected {expected.rstrip('.')}."
     if got:

@@ -1,0 +1,237 @@
+import json
+import os
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+
+from nnzoo import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_keras_state():
+    """conftest's reset without its gc.collect (0.5 s per test with TensorFlow loaded)."""
+    keras.utils.set_random_seed(0)
+    yield
+    keras.backend.clear_session(free_memory=False)
+
+
+def _python(*args, cwd=ROOT):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+    return proc, time.perf_counter() - start
+
+
+def _main_json(capsys, *argv):
+    code = cli.main([*argv, "--json"])
+    captured = capsys.readouterr()
+    return code, json.loads(captured.out)
+
+
+@pytest.fixture(scope="module")
+def churn_csv(tmp_path_factory):
+    rng = np.random.default_rng(0)
+    n = 120
+    frame = pd.DataFrame({
+        "age": rng.integers(18, 80, n),
+        "income": rng.normal(50_000, 15_000, n),
+        "city": rng.choice(["Paris", "Lyon", "Nice"], n),
+    })
+    score = (frame.age - 50) / 15 + (frame.income - 50_000) / 15_000 + (frame.city == "Paris")
+    frame["churn"] = np.where(score > 0.3, "yes", "no")
+    path = tmp_path_factory.mktemp("csv") / "churn.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+# -- start-up cost
+
+
+def test_help_answers_fast_without_tensorflow():
+    proc, seconds = _python("-X", "importtime", "-m", "nnzoo", "--help")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("usage: nnzoo")
+    for name in ("list", "train", "evaluate", "doctor", "quickstart"):
+        assert f"    {name}" in proc.stdout
+    imported = [line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")]
+    assert imported and not [m for m in imported if m.split(".")[0] in ("tensorflow", "keras", "sklearn", "pandas")]
+    rows = [line.split("|") for line in proc.stderr.splitlines()
+            if line.startswith("import time:") and "cumulative" not in line]
+    top_level_us = sum(int(cumulative) for _, cumulative, name in rows if not name.startswith("  "))
+    assert top_level_us < 1_000_000, f"imports took {top_level_us / 1e6:.2f} s"
+    assert seconds < 10, f"--help took {seconds:.1f} s"  # loose: this box is shared; locally ~0.4 s
+
+
+def test_library_modules_import_without_heavy_dependencies():
+    code = ("import sys, nnzoo.datasets, nnzoo.evaluate, nnzoo.plots, nnzoo.cli, nnzoo.__main__; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & "
+            "{'tensorflow', 'keras', 'pandas', 'sklearn', 'matplotlib'}))")
+    proc, _ = _python("-c", code)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
+
+
+def test_bad_input_is_one_line_on_stderr_and_exit_2(tmp_path):
+    (tmp_path / "fake.keras").write_text("not a model")
+    proc, _ = _python("-m", "nnzoo", "evaluate", str(tmp_path / "fake.keras"), "--data", "digits")
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    lines = proc.stderr.strip().splitlines()
+    assert lines == [lines[-1]] and "Traceback" not in proc.stderr
+    assert lines[0].startswith("nnzoo evaluate: error:") and "is not a Keras model file" in lines[0]
+
+
+# -- commands in-process
+
+
+def test_list(capsys):
+    assert cli.main(["list", "cnn*"]) == 0
+    out = capsys.readouterr().out
+    assert "cnn_small" in out and "ffnn " not in out and "digits" in out
+    code, payload = _main_json(capsys, "list")
+    assert code == 0
+    names = [m["name"] for m in payload["models"]]
+    assert "lstm" in names and "vgg16_transfer" in names
+    assert {d["name"] for d in payload["datasets"]} >= {"digits", "iris", "sines"}
+    assert cli.main(["list", "zzz*"]) == 2
+    assert "no model matches" in capsys.readouterr().err
+
+
+def test_doctor_reports_versions_and_problems(capsys, monkeypatch):
+    from importlib import metadata
+
+    code, payload = _main_json(capsys, "doctor")
+    assert code == 0 and payload["problems"] == 0
+    by_name = {p["package"]: p for p in payload["packages"]}
+    assert by_name["keras"]["installed"] == metadata.version("keras")
+    assert set(by_name) >= {"tensorflow", "keras", "keras-tuner", "scikit-learn", "pandas", "ai-edge-litert",
+                            "matplotlib"}
+
+    real = metadata.version
+
+    def fake_version(dist):
+        if dist == "pandas":
+            raise metadata.PackageNotFoundError(dist)
+        if dist == "keras":
+            return "3.2.0"
+        if dist == "matplotlib":
+            raise metadata.PackageNotFoundError(dist)
+        return real(dist)
+
+    monkeypatch.setattr(metadata, "version", fake_version)
+    assert cli.main(["doctor"]) == 1
+    out = capsys.readouterr().out
+    assert "MISSING (required)" in out and "TOO OLD: needs >= 3.8" in out
+    assert "not installed (optional: plots)" in out
+
+
+def test_train_then_evaluate_round_trip(tmp_path, capsys):
+    out = tmp_path / "models" / "iris.keras"
+    code, trained = _main_json(capsys, "train", "ffnn_small", "--data", "iris", "--epochs", "3", "--seed", "3",
+                               "--test-size", "0.3", "--learning-rate", "0.01", "--schedule", "cosine",
+                               "--out", str(out))
+    assert code == 0
+    assert trained["task"] == "multiclass" and (trained["train_rows"], trained["test_rows"]) == (105, 45)
+    assert trained["epochs_run"] == 3 and len(trained["history"]["loss"]) == 3
+    files = trained["files"]
+    assert files["model"] == str(out) and out.is_file()
+    assert Path(files["preprocessor"]).is_file() and Path(files["metadata"]).is_file()
+    assert sorted(p.name for p in out.parent.iterdir()) == ["iris.keras", "iris.nnzoo.json", "iris.preprocessor.pkl"]
+    meta = json.loads(Path(files["metadata"]).read_text())
+    assert meta["target_names"] == ["setosa", "versicolor", "virginica"] and meta["seed"] == 3
+
+    # evaluate reads the split from the metadata: the same 45 held-out rows, the same scores
+    code, scored = _main_json(capsys, "evaluate", str(out), "--data", "iris")
+    assert code == 0 and scored["n_samples"] == 45
+    assert scored["accuracy"] == pytest.approx(trained["test"]["accuracy"])
+    assert scored["confusion_matrix"] == trained["test"]["confusion_matrix"]
+
+    assert cli.main(["evaluate", str(out), "--data", "iris"]) == 0
+    text = capsys.readouterr().out
+    assert "Confusion matrix" in text and "virginica" in text and "macro avg" in text
+
+
+def test_train_and_evaluate_a_csv(tmp_path, capsys, churn_csv):
+    model = tmp_path / "churn.keras"
+    assert cli.main(["train", "ffnn_small", "--data", str(churn_csv), "--target", "churn", "--epochs", "2",
+                     "--out", str(model)]) == 0
+    text = capsys.readouterr().out
+    assert "Epoch 2/2" in text and "Summary" in text and "test accuracy" in text
+    code, scored = _main_json(capsys, "evaluate", str(model), "--data", str(churn_csv))
+    assert code == 0 and scored["task"] == "binary" and scored["labels"] == ["no", "yes"]
+    assert scored["n_samples"] == 24
+
+    # new rows only, encoded with the saved preprocessor, every row scored
+    new = tmp_path / "new.csv"
+    pd.read_csv(churn_csv).head(10).to_csv(new, index=False)
+    code, scored = _main_json(capsys, "evaluate", str(model), "--data", str(new), "--test-size", "0")
+    assert code == 0 and scored["n_samples"] == 10
+
+
+@pytest.mark.parametrize(
+    "argv, error",
+    [
+        (["train", "cnnn", "--data", "digits"], "Unknown model name. Did you mean 'cnn'?"),
+        (["train", "lstm", "--data", "digits"], "model 'lstm' takes sequence input, but --data digits is image data"),
+        (["train", "ffnn", "--data", "{csv}", "--target", "chrun"], "Unknown target column. Did you mean 'churn'?"),
+        (["train", "ffnn", "--data", "{csv}"], "--target COL is required with a CSV file"),
+        (["train", "ffnn", "--data", "{tmp}/missing.csv", "--target", "y"], "does not exist"),
+        (["train", "ffnn", "--data", "wines"], "unknown dataset 'wines'. Did you mean 'wine'?"),
+        (["train", "ffnn", "--data", "iris", "--out", "model.h5"], "--out must end in .keras"),
+        (["train", "ffnn", "--data", "iris", "--test-size", "1"], "--test-size must be in [0, 1)"),
+        (["evaluate", "{tmp}/missing.keras", "--data", "digits"], "does not exist"),
+        (["evaluate", "{csv}", "--data", "digits"], "is not a Keras model file"),
+        (["evaluate", "{tmp}/empty.keras", "--data", "digits"], "is not a loadable Keras model"),
+    ],
+)
+def test_bad_input(argv, error, tmp_path, capsys, churn_csv):
+    with zipfile.ZipFile(tmp_path / "empty.keras", "w") as archive:
+        archive.writestr("readme.txt", "a zip, not a model")
+    argv = [a.format(csv=churn_csv, tmp=tmp_path) for a in argv]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and error in err
+    assert err.startswith(f"nnzoo {argv[0]}: error:")
+
+
+def test_traceback_flag_and_usage_errors(capsys):
+    with pytest.raises(ValueError, match="Unknown model name"):
+        cli.main(["--traceback", "train", "cnnn", "--data", "digits"])
+    with pytest.raises(SystemExit) as info:
+        cli.main(["train"])  # argparse: MODEL and --data missing
+    assert info.value.code == 2
+    assert cli.main([]) == 2
+    assert "usage: nnzoo" in capsys.readouterr().err
+
+
+def test_training_callbacks():
+    callbacks = cli._standard_callbacks(monitor="val_loss", patience=4, schedule="cosine", epochs=10)
+    kinds = {type(c).__name__: c for c in callbacks}
+    assert kinds["EarlyStopping"].restore_best_weights and kinds["EarlyStopping"].patience == 4
+    assert "TerminateOnNaN" in kinds and "LearningRateScheduler" in kinds
+    plain = {type(c).__name__ for c in cli._standard_callbacks(monitor="loss", patience=4, schedule=None, epochs=10)}
+    assert "ReduceLROnPlateau" in plain and "LearningRateScheduler" not in plain
+
+
+def test_quickstart_reaches_097_quickly(tmp_path, capsys):
+    folder = tmp_path / "qs"
+    code, payload = _main_json(capsys, "quickstart", "--out-dir", str(folder))
+    assert code == 0
+    assert payload["test_accuracy"] >= 0.97, payload["test_accuracy"]
+    assert payload["fit_seconds"] < 60
+    assert payload["test"]["n_samples"] == 360
+    for key in ("model", "metadata", "history plot", "confusion plot"):
+        assert Path(payload["files"][key]).is_file()
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "cnn_digits.keras", "cnn_digits.nnzoo.json", "confusion_matrix.png", "history.png"]
+    code, scored = _main_json(capsys, "evaluate", payload["files"]["model"], "--data", "digits")
+    assert scored["accuracy"] == pytest.approx(payload["test_accuracy"])
