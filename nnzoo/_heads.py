@@ -66,7 +66,7 @@ def resolve_head(task: str, num_classes: int | None = None, num_outputs: int | N
     else:
         if num_outputs is not None:
             fail(
-                f"`num_outputs` applies to task='regression' only",
+                "`num_outputs` applies to task='regression' only",
                 f"`num_classes` for task={task!r}",
                 num_outputs=num_outputs,
             )

@@ -66,6 +66,7 @@ def register_family(
     tasks: tuple[str, ...] = ("regression", "binary", "multiclass", "multilabel"),
     descriptions: Mapping[str, str] | None = None,
     example_shapes: Mapping[str, tuple] | None = None,
+    input_kinds: Mapping[str, str] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Registers a factory under `family`, plus its named variants.
 
@@ -77,12 +78,14 @@ def register_family(
         tasks: Tasks the family supports.
         descriptions: `{name: one-line description}`.
         example_shapes: Per-variant example input shapes, where they differ.
+        input_kinds: Per-variant input kinds, where they differ.
 
     Returns:
         A decorator that returns the factory unchanged.
     """
     descriptions = dict(descriptions or {})
     example_shapes = dict(example_shapes or {})
+    input_kinds = dict(input_kinds or {})
 
     def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
         summary = (fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else ""
@@ -95,7 +98,7 @@ def register_family(
                 family=family,
                 builder=fn,
                 preset=types.MappingProxyType(preset),
-                input_kind=input_kind,
+                input_kind=input_kinds.get(name, input_kind),
                 tasks=tuple(tasks),
                 example_input_shape=tuple(example_shapes.get(name, example_input_shape)),
                 description=descriptions.get(name, summary),

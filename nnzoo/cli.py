@@ -267,49 +267,6 @@ def _init_regression_head(model, y) -> None:
     head.set_weights([kernel * std.astype(kernel.dtype), y.mean(axis=0).astype(bias.dtype)])
 
 
-def _standard_callbacks(**kwargs: Any) -> list:
-    """`nnzoo.callbacks.standard_callbacks`, or the same set from Keras until that module is on this branch."""
-    try:
-        from nnzoo.callbacks import standard_callbacks
-    except ModuleNotFoundError as err:
-        if err.name != "nnzoo.callbacks":
-            raise
-        return _fallback_callbacks(**kwargs)
-    return standard_callbacks(**kwargs)
-
-
-def _fallback_callbacks(*, monitor: str = "val_loss", patience: int = 10, schedule: str | None = None,
-                        epochs: int | None = None) -> list:
-    import keras
-
-    callbacks = [
-        keras.callbacks.TerminateOnNaN(),
-        keras.callbacks.EarlyStopping(monitor=monitor, patience=patience, restore_best_weights=True),
-    ]
-    if schedule is None:
-        callbacks.append(keras.callbacks.ReduceLROnPlateau(monitor=monitor, factor=0.5,
-                                                           patience=max(1, patience // 3), min_lr=1e-6))
-    else:
-        callbacks.append(keras.callbacks.LearningRateScheduler(_FallbackSchedule(schedule, epochs or 50)))
-    return callbacks
-
-
-class _FallbackSchedule:
-    """Epoch schedules for `_fallback_callbacks` (an object, not a lambda, so it copies)."""
-
-    def __init__(self, kind: str, epochs: int):
-        self.kind, self.epochs, self.base = kind, max(1, epochs), None
-
-    def __call__(self, epoch: int, lr: float) -> float:
-        if self.base is None:
-            self.base = float(lr)
-        if self.kind == "cosine":
-            return self.base * 0.5 * (1 + math.cos(math.pi * min(epoch, self.epochs) / self.epochs))
-        if self.kind == "step":
-            return self.base * 0.5 ** (epoch // max(1, self.epochs // 4))
-        return self.base * 0.01 ** (epoch / self.epochs)  # exponential: 1% of the start at the end
-
-
 @dataclass
 class _Run:
     """What `_train` did."""
@@ -328,6 +285,7 @@ def _train(entry, train, test, *, epochs: int, batch_size: int, schedule: str, v
     import keras
 
     import nnzoo
+    from nnzoo.callbacks import standard_callbacks
     from nnzoo.evaluate import evaluate
 
     keras.utils.set_random_seed(seed)
@@ -336,7 +294,7 @@ def _train(entry, train, test, *, epochs: int, batch_size: int, schedule: str, v
     if train.task == "regression":
         _init_regression_head(model, train.y)
     use_val = validation_split > 0 and int(len(train) * validation_split) >= 1
-    callbacks = _standard_callbacks(
+    callbacks = standard_callbacks(
         monitor="val_loss" if use_val else "loss",
         patience=patience,
         schedule=None if schedule == "none" else schedule,

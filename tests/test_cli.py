@@ -6,7 +6,6 @@ import time
 import zipfile
 from pathlib import Path
 
-import keras
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,13 +14,6 @@ from nnzoo import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
-
-@pytest.fixture(autouse=True)
-def _fresh_keras_state():
-    """conftest's reset without its gc.collect (0.5 s per test with TensorFlow loaded)."""
-    keras.utils.set_random_seed(0)
-    yield
-    keras.backend.clear_session(free_memory=False)
 
 
 def _python(*args, cwd=ROOT):
@@ -211,15 +203,6 @@ def test_traceback_flag_and_usage_errors(capsys):
     assert info.value.code == 2
     assert cli.main([]) == 2
     assert "usage: nnzoo" in capsys.readouterr().err
-
-
-def test_training_callbacks():
-    callbacks = cli._standard_callbacks(monitor="val_loss", patience=4, schedule="cosine", epochs=10)
-    kinds = {type(c).__name__: c for c in callbacks}
-    assert kinds["EarlyStopping"].restore_best_weights and kinds["EarlyStopping"].patience == 4
-    assert "TerminateOnNaN" in kinds and "LearningRateScheduler" in kinds
-    plain = {type(c).__name__ for c in cli._standard_callbacks(monitor="loss", patience=4, schedule=None, epochs=10)}
-    assert "ReduceLROnPlateau" in plain and "LearningRateScheduler" not in plain
 
 
 def test_quickstart_reaches_097_quickly(tmp_path, capsys):

@@ -1,4 +1,3 @@
-import keras
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,13 +16,6 @@ BUNDLED = {
     "sines": ((1000, 30, 1), "regression", None, "sequence"),
 }
 
-
-@pytest.fixture(autouse=True)
-def _fresh_keras_state():
-    """conftest's reset without its gc.collect (0.5 s per test with TensorFlow loaded)."""
-    keras.utils.set_random_seed(0)
-    yield
-    keras.backend.clear_session(free_memory=False)
 
 
 def _frame(n=40, seed=0):

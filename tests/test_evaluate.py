@@ -11,13 +11,6 @@ from nnzoo.datasets import load
 from nnzoo.evaluate import Evaluation, evaluate
 
 
-@pytest.fixture(autouse=True)
-def _fresh_keras_state():
-    """conftest's reset without its gc.collect (0.5 s per test with TensorFlow loaded)."""
-    keras.utils.set_random_seed(0)
-    yield
-    keras.backend.clear_session(free_memory=False)
-
 
 class FixedModel:
     """Any object with predict: returns what it was given."""

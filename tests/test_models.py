@@ -1,6 +1,5 @@
 """Every registered model, checked by the shared harness."""
 
-import numpy as np
 import pytest
 
 import nnzoo

@@ -23,13 +23,6 @@ HISTORY = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _fresh_keras_state():
-    """conftest's reset without its gc.collect (0.5 s per test with TensorFlow loaded)."""
-    keras.utils.set_random_seed(0)
-    yield
-    keras.backend.clear_session(free_memory=False)
-
 
 def _is_png(path):
     with open(path, "rb") as fh:

@@ -41,3 +41,11 @@ def test_import_nnzoo_does_not_import_tensorflow():
     code = "import sys, nnzoo; print('tensorflow' in sys.modules, 'keras' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+@pytest.mark.parametrize("name", nnzoo.list_models())
+def test_entry_metadata_matches_the_model(name):
+    entry = nnzoo.get_entry(name)
+    rank = {"tabular": 1, "image": 3, "sequence": 2}[entry.input_kind]
+    assert len(entry.example_input_shape) == rank
+    assert entry.description

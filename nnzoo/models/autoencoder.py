@@ -23,6 +23,7 @@ OUTPUT_ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu")
     tasks=("reconstruction",),
     variants={"conv_autoencoder": {"kind": "conv", "hidden_units": (16, 32)}},
     example_shapes={"conv_autoencoder": (8, 8, 1)},
+    input_kinds={"conv_autoencoder": "image"},
     descriptions={
         "autoencoder": "Dense autoencoder (64 -> encoding -> 64)",
         "conv_autoencoder": "Convolutional autoencoder for images (16, 32 filters)",
