@@ -58,6 +58,7 @@ import math
 import os
 import sys
 import time
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -267,6 +268,13 @@ def to_tflite(
                 "interpreter cannot run; an app must link the Flex delegate"
             )
             notes.append("Flex ops allowed by builtins_only=False")
+            if verify:
+                warnings.warn(
+                    f"{path} was written but not verified: it needs Flex ops ({', '.join(flex)}), which the "
+                    "LiteRT Python interpreter cannot run. Test it in an app linked with the Flex delegate.",
+                    UserWarning,
+                    stacklevel=2,
+                )
         elif not verify:
             verification = "skipped: verify=False"
         else:
