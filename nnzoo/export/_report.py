@@ -54,6 +54,15 @@ class ExportReport:
         notes: What the export changed or chose (unrolled recurrences, fixed
             batch, skipped checks, ...).
         seconds: Wall time of the whole export.
+
+    Example:
+
+    >>> report = to_tflite(model, "model.tflite", "int8", representative_data=X_train[:200],
+    ...                    sample_data=X_test, labels=y_test)
+    >>> print(report)                   # a markdown table
+    >>> report.metric_drop              # accuracy points lost to int8
+    >>> report.speedup("model_predict") # interpreter vs model.predict, one sample
+    >>> json.dumps(report.to_dict())
     """
 
     path: str

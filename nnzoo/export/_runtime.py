@@ -188,6 +188,11 @@ class TFLiteModel:
         Raises:
             ValueError: If `X` does not match the file's input shape, or
                 `batch_size` is not a positive int.
+
+        Example:
+
+        >>> TFLiteModel("model.tflite").predict(X_test[:1000], batch_size=64).shape
+        (1000, 10)
         """
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             fail("`batch_size` must be a positive int", "an int >= 1", batch_size=batch_size)

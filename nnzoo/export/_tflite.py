@@ -9,8 +9,9 @@ What the call does, in order:
 4. Writes the bytes to a temporary file beside `path`, runs that file in the
    LiteRT interpreter (`ai_edge_litert`) on sample inputs, compares it with
    the Keras model, times it, writes the JSON sidecar, and only then renames
-   the file into place (`nnzoo._io.atomic_path`). A failed, interrupted or
-   unverified-because-wrong export leaves any previous file byte-identical.
+   the file into place (`nnzoo._io.atomic_path`). An export that fails,
+   is interrupted, or does not match the Keras model leaves any previous
+   file (and its sidecar) byte-identical.
 
 Recurrent layers (LSTM, GRU, SimpleRNN, Bidirectional)
 -------------------------------------------------------
