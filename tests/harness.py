@@ -107,3 +107,41 @@ def check_roundtrip(model, X, tmp_path):
     np.testing.assert_allclose(np.asarray(model(X, training=False)), np.asarray(clone(X, training=False)), rtol=1e-6, atol=1e-6)
     assert [l.name for l in clone.layers] == [l.name for l in model.layers]
     return loaded
+
+
+def check_tflite(model, X, tmp_path, *, name="model.tflite", **kwargs):
+    """Exports `model` with `nnzoo.export.to_tflite` and checks the written file.
+
+    The export must verify (the file ran in the LiteRT interpreter and matched
+    the model within the report's tolerance), use builtin ops only unless
+    `builtins_only=False` is passed, leave no temporary files, write its
+    sidecar, and `TFLiteModel(path).predict(X)` must reproduce `model(X)`.
+    Extra keyword arguments go to `to_tflite`; `sample_data` defaults to `X`
+    and `latency_runs` to 0 (timing is slow and not what most tests check).
+
+    Returns:
+        The `ExportReport`.
+    """
+    import json
+
+    from nnzoo.export import TFLiteModel, to_tflite
+
+    path = tmp_path / name
+    kwargs.setdefault("sample_data", X)
+    kwargs.setdefault("latency_runs", 0)
+    report = to_tflite(model, path, **kwargs)
+    assert path.is_file() and report.file_size_bytes == path.stat().st_size
+    assert report.verified, report.verification
+    assert report.max_abs_diff <= report.tolerance
+    if kwargs.get("builtins_only", True):
+        assert report.flex_ops == [], report.flex_ops
+    leftovers = [p.name for p in path.parent.iterdir() if p.name.startswith(f".{path.name}")]
+    assert leftovers == [], leftovers
+    if kwargs.get("sidecar", True):
+        meta = json.loads((path.parent / f"{path.name}.json").read_text())
+        assert meta["file"] == path.name and meta["ops"] == report.ops
+    got = TFLiteModel(path).predict(X)
+    ref = np.asarray(model(X, training=False))
+    assert got.shape == ref.shape
+    np.testing.assert_allclose(got, ref, rtol=0, atol=report.tolerance)
+    return report

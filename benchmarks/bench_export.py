@@ -1,0 +1,210 @@
+"""Benchmark nnzoo.export: file sizes, single-sample latency, int8 accuracy.
+
+Not a test. For each family, on its registry example shape:
+
+- the `.tflite` size as float32, dynamic-range and full-int8;
+- the mean single-sample latency of the LiteRT interpreter beside
+  `model.predict(x)` and `model(x, training=False)`;
+
+then, on scikit-learn's bundled digits (8x8x1 images, pixels / 16), the
+accuracy of a briefly trained CNN as Keras, as a float32 file and as an
+int8 file, and the int8 drop in percentage points.
+
+Targets (issue 4): CNN int8 file <= 30% of float32; interpreter >= 100x
+faster than `model.predict` on one sample; int8 drop on digits <= 0.5
+points. The script prints markdown tables and marks each target met or not.
+
+Usage:
+
+    python benchmarks/bench_export.py            # full: ~5 min on 2 CPU cores
+    python benchmarks/bench_export.py --quick    # tiny settings, a smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
+
+import numpy as np  # noqa: E402
+
+#: (family, registry name) benchmarked; quick mode drops the slow ones.
+FAMILIES = [
+    ("ffnn", "ffnn"),
+    ("cnn", "cnn"),
+    ("lstm", "lstm"),
+    ("autoencoder", "autoencoder"),
+    ("vgg16_transfer", "vgg16_transfer"),
+]
+QUICK_SKIP = {"autoencoder", "vgg16_transfer"}
+
+
+def _data(entry, n, seed=0):
+    rng = np.random.default_rng(seed)
+    shape = (n, *entry.example_input_shape)
+    if entry.family == "vgg16_transfer":
+        return rng.uniform(0, 255, size=shape).astype("float32")
+    return rng.normal(size=shape).astype("float32")
+
+
+def bench_families(folder: Path, quick: bool, runs: int) -> list[dict]:
+    import nnzoo
+    from nnzoo.export import to_tflite
+
+    rows = []
+    for family, name in FAMILIES:
+        if quick and family in QUICK_SKIP:
+            continue
+        entry = nnzoo.get_entry(name)
+        kwargs = {"task": "multiclass", "num_classes": 3} if entry.supervised else {}
+        model = nnzoo.build(name, entry.example_input_shape, **kwargs)
+        X = _data(entry, 16 if quick else 64)
+        sizes = {}
+        float_report = None
+        for mode in (None, "dynamic", "int8"):
+            report = to_tflite(
+                model,
+                folder / f"{name}_{mode or 'float32'}.tflite",
+                mode,
+                representative_data=X,
+                latency_runs=runs if mode is None else 0,
+            )
+            sizes[mode or "float32"] = report.file_size_bytes
+            float_report = float_report or report
+        lat = float_report.latency_ms
+        rows.append(
+            {
+                "family": family,
+                "model": name,
+                "input": entry.example_input_shape,
+                **sizes,
+                "tflite_ms": lat["tflite"],
+                "call_ms": lat["model_call"],
+                "predict_ms": lat["model_predict"],
+            }
+        )
+        print(f"  done {name}", file=sys.stderr, flush=True)
+    return rows
+
+
+def bench_digits(folder: Path, quick: bool, runs: int) -> dict:
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    import keras
+    import nnzoo
+    from nnzoo.export import to_tflite
+
+    digits = load_digits()
+    X = (digits.images / 16.0).astype("float32")[..., None]
+    y = digits.target.astype("int32")
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, stratify=y, random_state=0)
+    keras.utils.set_random_seed(0)
+    model = nnzoo.build("cnn", (8, 8, 1), num_classes=10, learning_rate=3e-3)
+    epochs = 1 if quick else 30
+    n_fit = 400 if quick else len(X_train)
+    model.fit(
+        X_train[:n_fit],
+        y_train[:n_fit],
+        epochs=epochs,
+        batch_size=32,
+        validation_split=0.1,
+        verbose=0,
+        callbacks=[] if quick else [keras.callbacks.EarlyStopping(patience=6, restore_best_weights=True)],
+    )
+    common = {"sample_data": X_test, "labels": y_test, "latency_runs": runs}
+    f32 = to_tflite(model, folder / "digits_float32.tflite", **common)
+    i8 = to_tflite(model, folder / "digits_int8.tflite", "int8", representative_data=X_train[:200], **common)
+    return {
+        "epochs": epochs,
+        "n_test": len(X_test),
+        "keras": f32.keras_metric,
+        "float32": f32.tflite_metric,
+        "int8": i8.tflite_metric,
+        "drop": i8.metric_drop,
+        "agreement": i8.agreement,
+        "float32_size": f32.file_size_bytes,
+        "int8_size": i8.file_size_bytes,
+        "int8_tflite_ms": i8.latency_ms.get("tflite"),
+    }
+
+
+def _kib(n: int) -> str:
+    return f"{n / 1024:,.1f} KiB" if n < 1024**2 else f"{n / 1024**2:,.1f} MiB"
+
+
+def render(rows: list[dict], digits: dict, quick: bool, seconds: float) -> str:
+    import ai_edge_litert
+    import keras
+    import tensorflow as tf
+
+    lines = [
+        f"### nnzoo.export benchmark{' (--quick)' if quick else ''}",
+        "",
+        f"tensorflow {tf.__version__}, keras {keras.__version__}, ai-edge-litert "
+        f"{getattr(ai_edge_litert, '__version__', '?')}, Python {platform.python_version()}, "
+        f"{os.cpu_count()} CPU cores",
+        "",
+        "| family | input | float32 | dynamic | int8 | int8 / float32 | tflite (1 sample) | model(x) | "
+        "model.predict | vs predict | vs model(x) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        ratio = r["int8"] / r["float32"]
+        lines.append(
+            f"| {r['family']} | {r['input']} | {_kib(r['float32'])} | {_kib(r['dynamic'])} | {_kib(r['int8'])} | "
+            f"{100 * ratio:.1f}% | {r['tflite_ms']:.3f} ms | {r['call_ms']:.2f} ms | {r['predict_ms']:.1f} ms | "
+            f"{r['predict_ms'] / r['tflite_ms']:,.0f}x | {r['call_ms'] / r['tflite_ms']:,.0f}x |"
+        )
+    lines += [
+        "",
+        f"Digits (scikit-learn, 8x8x1, pixels / 16), `cnn` trained {digits['epochs']} epochs max, "
+        f"{digits['n_test']} test images:",
+        "",
+        "| Keras | float32 file | int8 file | int8 drop | int8 agreement with Keras | float32 size | int8 size |",
+        "|---|---|---|---|---|---|---|",
+        f"| {100 * digits['keras']:.2f}% | {100 * digits['float32']:.2f}% | {100 * digits['int8']:.2f}% | "
+        f"{digits['drop']:+.2f} points | {100 * digits['agreement']:.1f}% | {_kib(digits['float32_size'])} | "
+        f"{_kib(digits['int8_size'])} |",
+        "",
+    ]
+    cnn = next((r for r in rows if r["family"] == "cnn"), None)
+    checks = []
+    if cnn:
+        checks.append(("CNN int8 file <= 30% of float32", cnn["int8"] / cnn["float32"] <= 0.30))
+    slow = [r["family"] for r in rows if r["predict_ms"] / r["tflite_ms"] < 100]
+    checks.append((
+        "interpreter >= 100x faster than model.predict on one sample"
+        + (f" (below for {', '.join(slow)}: compute-bound, not overhead-bound)" if slow else ", every family"),
+        not slow,
+    ))
+    checks.append(("int8 accuracy drop on digits <= 0.5 points", digits["drop"] <= 0.5))
+    lines += [f"- {'met' if ok else 'NOT met'}: {what}" for what, ok in checks]
+    lines.append(f"\nTotal time {seconds:.0f} s.")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="tiny settings for a smoke run (ffnn, cnn, lstm; 1 epoch on 400 digits)")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    runs = 2 if args.quick else 30
+    with tempfile.TemporaryDirectory(prefix="nnzoo_bench_export_") as tmp:
+        folder = Path(tmp)
+        rows = bench_families(folder, args.quick, runs)
+        digits = bench_digits(folder, args.quick, runs)
+    print(render(rows, digits, args.quick, time.perf_counter() - started))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

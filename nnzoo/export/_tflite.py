@@ -1,0 +1,734 @@
+"""`to_tflite`: one call from a Keras model to a verified `.tflite` file.
+
+What the call does, in order:
+
+1. Checks every argument, cheaply, before any conversion work.
+2. Prepares the model for builtin ops (recurrent layers, below).
+3. Converts (`nnzoo.export._converter`, the only module that touches
+   `tf.lite.TFLiteConverter`): dynamic batch first, then a fixed batch of 1.
+4. Writes the bytes to a temporary file beside `path`, runs that file in the
+   LiteRT interpreter (`ai_edge_litert`) on sample inputs, compares it with
+   the Keras model, times it, writes the JSON sidecar, and only then renames
+   the file into place (`nnzoo._io.atomic_path`). An export that fails,
+   is interrupted, or does not match the Keras model leaves any previous
+   file (and its sidecar) byte-identical.
+
+Recurrent layers (LSTM, GRU, SimpleRNN, Bidirectional)
+-------------------------------------------------------
+On Keras 3.15 / TF 2.21 the recurrence is a `tf.while_loop` over a
+`TensorList`. Converted as it is, with a dynamic batch, it needs the Flex op
+`FlexTensorListReserve` (what `model.export(format="litert")` produces, and
+what the LiteRT interpreter refuses). Two ways give builtin ops only:
+
+| `recurrent=` | how | file | batch | int8 |
+|---|---|---|---|---|
+| `"unroll"` | rebuild from the config with `unroll=True`, copy the weights | grows with timesteps (LSTM 64 units: 103 KB at 10 steps, 372 KB at 100) | any (resized) | yes |
+| `"loop"` | keep the loop; export with a fixed batch of 1, so the TensorList has a static shape and lowers to a builtin `WHILE` | constant (80 KB) | 1 (`TFLiteModel` loops over rows) | no |
+
+`"auto"` (default) unrolls when the number of timesteps is fixed and keeps
+the loop when it is `None` (variable length, which only the loop supports).
+Measured on a 2-core CPU: unrolled is faster for short sequences (0.018 vs
+0.028 ms at 10 steps), the loop for long ones (0.20 vs 0.39 ms at 100 steps)
+and converts faster (0.8 s vs 4.3 s at 100 steps). Full-integer calibration
+of the `WHILE` form crashes the TensorFlow calibrator (segmentation fault)
+on TF 2.21, so `quantize="int8"` requires the unrolled form.
+
+A fixed batch of 1 through a concrete function (`from_concrete_functions`)
+is *not* used: with Keras 3 variables it leaves `READ_VARIABLE` ops that
+fail at invoke, or drops the weights altogether. The SavedModel route
+freezes them.
+
+Verification tolerances
+-----------------------
+The file passes if `max|tflite - keras| <= t * max(1, max|keras|)` over all
+samples and outputs, with `t` = 1e-5 for float32, 1e-2 for float16 weights,
+0.1 for dynamic range and 0.2 for full int8. Float32 files differ from Keras
+only by summation order (XNNPACK kernels), about 1e-7 relative, so 1e-5 of
+the output scale (absolute 1e-5 for outputs within [-1, 1], such as
+probabilities) catches any real error without flagging large regression
+outputs for rounding. The quantized bounds are sanity bounds measured on
+the zoo's models (worst seen: 4e-4, 1.6e-2, 3.1e-2); the real quality
+measures are `agreement` and, given `labels`, the accuracy of the file
+against the float model. Pass `tolerance=` to set the absolute bound.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import time
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from nnzoo._io import atomic_path
+from nnzoo._validation import check_choice, check_float, check_int, fail, fail_type, message
+from nnzoo.export import _converter
+from nnzoo.export._report import ExportReport
+from nnzoo.export._runtime import TFLiteModel, flex_ops, list_ops, sidecar_path
+
+QUANTIZE_MODES = (None, "dynamic", "float16", "int8")
+RECURRENT_MODES = ("auto", "unroll", "loop")
+#: Verification tolerance per mode, times max(1, max|keras output|).
+TOLERANCES = {None: 1e-5, "float16": 1e-2, "dynamic": 0.1, "int8": 0.2}
+#: Samples generated for verification when none are given.
+DEFAULT_SAMPLES = 16
+#: Length used for a variable (None) axis in generated samples.
+GENERATED_AXIS_LENGTH = 8
+SIDECAR_FORMAT = "nnzoo.tflite-sidecar"
+
+
+def to_tflite(
+    model,
+    path: str | os.PathLike,
+    quantize: str | None = None,
+    representative_data=None,
+    *,
+    verify: bool = True,
+    builtins_only: bool = True,
+    labels=None,
+    class_names: Sequence[str] | None = None,
+    sample_data=None,
+    int8_io: bool = False,
+    input_normalization: Mapping[str, Any] | None = None,
+    recurrent: str = "auto",
+    tolerance: float | None = None,
+    latency_runs: int = 10,
+    sidecar: bool = True,
+) -> ExportReport:
+    """Exports a Keras model to a verified `.tflite` file and reports on it.
+
+    The file is written to a temporary path beside `path`, run in the LiteRT
+    interpreter and compared with the Keras model, and renamed into place
+    only then: a failed or interrupted export never leaves a broken file and
+    never replaces a good one. Recurrent models (LSTM, GRU, SimpleRNN,
+    bidirectional) export with builtin ops only (see `recurrent`).
+
+    A JSON sidecar, `<path>.json` (e.g. `model.tflite.json`), is written
+    with the file (atomically). It holds what an app needs and the flatbuffer
+    does not: `class_names`, the input's expected form (`input.normalization`
+    as given, plus any preprocessing that runs inside the file, such as the
+    VGG16 transfer model's, whose file takes raw RGB in [0, 255]), the
+    input/output quantization, the ops, and the verification result. The
+    sidecar is the only place nnzoo stores this; no TFLite metadata is
+    embedded in the flatbuffer.
+
+    Args:
+        model: A built, single-input, single-output `keras.Model`.
+        path: Destination; must end in `.tflite`. Folders are created.
+        quantize: `None` (float32), `"dynamic"` (int8 weights, float
+            activations), `"float16"` (float16 weights) or `"int8"` (full
+            integer; needs `representative_data`).
+        representative_data: Calibration samples for `"int8"`, shape
+            `(n, *input_shape)`; a few hundred typical inputs are plenty.
+            Also used as verification samples when `sample_data` is None.
+        verify: Run the written file on samples and compare it with the
+            model (and time it) before it is renamed into place.
+        builtins_only: Refuse files that need Flex (SELECT_TF_OPS) ops. If
+            False, Flex ops are allowed; such a file cannot be verified here
+            (the LiteRT Python interpreter has no Flex delegate), which the
+            report states.
+        labels: Targets for `sample_data` (or for `representative_data` when
+            `sample_data` is None); the report then gives the accuracy (MAE
+            for non-classifiers) of the file beside the Keras model's.
+        class_names: Class names for the sidecar: one per output unit (two
+            for a single sigmoid unit).
+        sample_data: Inputs to verify on, shape `(n, *input_shape)`.
+            Default: the first 16 of `representative_data`, else 16 generated
+            samples (standard normal, or uniform in [0, 255] for a model
+            with VGG16 preprocessing inside).
+        int8_io: With `quantize="int8"`, make the input and output tensors
+            int8 too (fully integer). `TFLiteModel` quantizes and dequantizes
+            for you; apps use the scale and zero point in the sidecar.
+        input_normalization: What an app must do to raw inputs before
+            feeding the file, stored in the sidecar as given, e.g.
+            `{"mean": [0.5], "std": [0.25]}` or `{"scale": 1 / 255}`. Must be
+            JSON-serializable.
+        recurrent: `"auto"`, `"unroll"` or `"loop"`; how recurrent layers
+            become builtin ops (the module docstring has the trade-off).
+        tolerance: Absolute bound on `max|tflite - keras|`; default depends
+            on `quantize` (float32: 1e-5 x max(1, max|output|)).
+        latency_runs: Invocations per latency measurement; 0 skips timing.
+        sidecar: Write the JSON sidecar (an old nnzoo sidecar is removed if
+            False, so it cannot describe the wrong file).
+
+    Returns:
+        An `ExportReport`: file size, ops and Flex ops, verification
+        (max difference, tolerance met, class agreement, accuracy on
+        labels) and single-sample latency of the interpreter beside
+        `model(x)` and `model.predict(x)`.
+
+    Raises:
+        ValueError: Before any conversion, for a path not ending in
+            `.tflite`, an unknown `quantize` or `recurrent` mode, `"int8"`
+            without `representative_data`, data of the wrong shape, labels
+            or class names that do not fit, `int8_io` without `"int8"`, or a
+            model that is not built. After conversion, if the model needs
+            Flex ops and `builtins_only` is True (the message names them).
+        TypeError: For a `model` that is not a `keras.Model`, or an argument
+            of the wrong type.
+        RuntimeError: If the written file does not match the Keras model
+            within the tolerance (nothing is renamed into place), or the
+            converter fails for another reason.
+        ImportError: If `ai-edge-litert` is missing (`pip install nnzoo[litert]`).
+
+    Example:
+
+    >>> import nnzoo
+    >>> from nnzoo.export import to_tflite, TFLiteModel
+    >>> model = nnzoo.build("cnn_small", (8, 8, 1), num_classes=10)
+    >>> report = to_tflite(model, "digits.tflite", class_names=[str(i) for i in range(10)])
+    >>> print(report)            # size, ops, max difference, latency
+    >>> report = to_tflite(model, "digits_int8.tflite", "int8", representative_data=X_train[:200],
+    ...                    sample_data=X_test, labels=y_test)
+    >>> report.metric_drop       # accuracy points lost to int8
+    >>> TFLiteModel("digits_int8.tflite").predict(X_test).argmax(-1)
+    """
+    started = time.perf_counter()
+    keras = _keras()
+    _check_model(keras, model)
+    path = _check_path(path)
+    if quantize is not None and not isinstance(quantize, str):
+        fail_type("`quantize` must be None or a string", "None, 'dynamic', 'float16' or 'int8'", quantize=quantize)
+    quantize = check_choice("quantize", quantize, QUANTIZE_MODES)
+    for flag, value in (
+        ("verify", verify), ("builtins_only", builtins_only), ("int8_io", int8_io), ("sidecar", sidecar)
+    ):
+        if not isinstance(value, bool):
+            fail_type(f"`{flag}` must be a bool", "True or False", **{flag: value})
+    if int8_io and quantize != "int8":
+        fail("`int8_io=True` needs full-integer quantization", "quantize='int8'", int8_io=int8_io, quantize=quantize)
+    if not isinstance(recurrent, str):
+        fail_type("`recurrent` must be a string", "one of 'auto', 'unroll', 'loop'", recurrent=recurrent)
+    recurrent = check_choice("recurrent", recurrent, RECURRENT_MODES)
+    if tolerance is not None:
+        tolerance = check_float("tolerance", tolerance, low=0.0, low_inclusive=False)
+    latency_runs = check_int("latency_runs", latency_runs, minimum=0)
+
+    in_shape = tuple(model.inputs[0].shape)[1:]
+    out_shape = tuple(model.outputs[0].shape)[1:]
+    activation = _output_activation(keras, model)
+    rep = None if representative_data is None else _check_samples("representative_data", representative_data, in_shape)
+    if quantize == "int8" and rep is None:
+        fail(
+            "Full-integer quantization (quantize='int8') needs `representative_data` to calibrate activation ranges",
+            "representative_data=X_train[:200] (typical inputs, shape (n, "
+            + ", ".join(map(str, in_shape))
+            + "))",
+            representative_data=None,
+        )
+    samples = None if sample_data is None else _check_samples("sample_data", sample_data, in_shape)
+    if labels is not None:
+        labeled = samples if samples is not None else rep
+        if labeled is None:
+            fail(
+                "`labels` need the inputs they belong to",
+                "sample_data=X with labels=y (or representative_data=X when sample_data is None)",
+                labels_shape=np.shape(labels),
+            )
+        labels = _check_labels(labels, len(labeled), out_shape, activation)
+        samples = labeled
+    class_names = _check_class_names(class_names, out_shape)
+    normalization = _check_normalization(input_normalization)
+
+    export_model, batch_sizes, notes = _prepare_recurrent(keras, model, recurrent, quantize, in_shape)
+    preprocessing = _preprocessing_inside(keras, model)
+    if samples is None:
+        if rep is not None:
+            samples = rep[:DEFAULT_SAMPLES]
+        else:
+            samples = _generated_samples(in_shape, preprocessing)
+            if None in in_shape:
+                notes.append(f"generated samples use length {GENERATED_AXIS_LENGTH} for the variable axis")
+
+    conversion = _converter.convert(
+        export_model,
+        quantize=quantize,
+        representative_data=rep,
+        builtins_only=builtins_only,
+        int8_io=int8_io,
+        batch_sizes=batch_sizes,
+    )
+    if conversion.batch_size == 1 and batch_sizes[0] is None:
+        notes.append("exported with a fixed batch of 1 (no builtin form with a dynamic batch); TFLiteModel runs rows one by one")
+    ops = list_ops(conversion.content)
+    flex = flex_ops(ops)
+
+    check: dict[str, Any] = {}
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as fh:
+            fh.write(conversion.content)
+        tfl = None if flex else TFLiteModel(tmp)
+        if flex:
+            verification = (
+                "skipped: the file needs Flex ops (" + ", ".join(flex) + "), which the LiteRT Python "
+                "interpreter cannot run; an app must link the Flex delegate"
+            )
+            notes.append("Flex ops allowed by builtins_only=False")
+            if verify:
+                warnings.warn(
+                    f"{path} was written but not verified: it needs Flex ops ({', '.join(flex)}), which the "
+                    "LiteRT Python interpreter cannot run. Test it in an app linked with the Flex delegate.",
+                    UserWarning,
+                    stacklevel=2,
+                )
+        elif not verify:
+            verification = "skipped: verify=False"
+        else:
+            check = _verify(model, tfl, samples, labels, quantize, tolerance, activation)
+            verification = "passed"
+            if latency_runs:
+                check["latency_ms"] = _latencies(model, tfl, samples[:1], latency_runs)
+        side = sidecar_path(path) if sidecar else None
+        if side is not None:
+            doc = _sidecar(
+                model, path, tfl, conversion, quantize, int8_io, in_shape, out_shape, activation,
+                class_names, normalization, preprocessing, ops, flex, verification, check,
+            )
+            with atomic_path(side) as side_tmp:
+                with open(side_tmp, "w", encoding="utf-8") as fh:
+                    json.dump(doc, fh, indent=2)
+                    fh.write("\n")
+    if not sidecar:
+        _remove_stale_sidecar(path, notes)
+
+    return ExportReport(
+        path=path,
+        sidecar_path=side,
+        file_size_bytes=len(conversion.content),
+        quantize=quantize,
+        int8_io=int8_io,
+        batch_size=conversion.batch_size,
+        ops=ops,
+        flex_ops=flex,
+        input_shape=tfl.input_shape if tfl else (conversion.batch_size, *in_shape),
+        input_dtype=tfl.input_dtype if tfl else ("int8" if int8_io else "float32"),
+        output_shape=tfl.output_shape if tfl else (conversion.batch_size, *out_shape),
+        output_dtype=tfl.output_dtype if tfl else ("int8" if int8_io else "float32"),
+        verified=verification == "passed",
+        verification=verification,
+        num_samples=check.get("num_samples", 0),
+        max_abs_diff=check.get("max_abs_diff"),
+        output_scale=check.get("output_scale"),
+        tolerance=check.get("tolerance"),
+        tolerance_rule=check.get("tolerance_rule", ""),
+        agreement=check.get("agreement"),
+        agreement_rule=check.get("agreement_rule"),
+        metric=check.get("metric"),
+        keras_metric=check.get("keras_metric"),
+        tflite_metric=check.get("tflite_metric"),
+        latency_ms=check.get("latency_ms", {}),
+        notes=notes,
+        seconds=time.perf_counter() - started,
+    )
+
+
+# ---------------------------------------------------------------- validation
+def _keras():
+    import keras
+
+    return keras
+
+
+def _check_model(keras, model) -> None:
+    if not isinstance(model, keras.Model):
+        fail_type("`model` must be a keras.Model", "a model from nnzoo.build(...) or any built keras.Model", model=type(model).__name__)
+    inputs = getattr(model, "inputs", None) if model.built else None
+    if not inputs:
+        fail(
+            "The model is not built, so its input shape is unknown",
+            "a built model: a Functional or Sequential model with an Input "
+            "(nnzoo builders return one), or call `model.build(input_shape)` first",
+            model=model.name,
+        )
+    if len(model.inputs) != 1 or len(model.outputs) != 1:
+        fail(
+            "to_tflite exports models with one input and one output",
+            "a single-input, single-output model",
+            inputs=len(model.inputs),
+            outputs=len(model.outputs),
+        )
+    dtype = str(getattr(model.inputs[0], "dtype", "float32"))
+    if "float" not in dtype:
+        fail("to_tflite exports models with a float input", "an input of dtype float32", input_dtype=dtype)
+
+
+def _check_path(path) -> str:
+    if not isinstance(path, (str, os.PathLike)):
+        fail_type("`path` must be a file path", "a path like 'model.tflite'", path=path)
+    path = os.fspath(path)
+    if not path.endswith(".tflite"):
+        fail("The TFLite path must end in `.tflite`", "a path like 'model.tflite'", path=path)
+    if os.path.isdir(path):
+        fail("The TFLite path is a folder", "a file path like 'out/model.tflite'", path=path)
+    return path
+
+
+def _check_samples(name: str, value, in_shape: tuple) -> np.ndarray:
+    try:
+        arr = np.asarray(value)
+    except Exception:  # ragged lists and the like
+        fail_type(f"`{name}` must be an array", f"a float array of shape (n, {_dims(in_shape)})", **{name: type(value).__name__})
+    if arr.dtype.kind not in "fiub":
+        fail_type(f"`{name}` must be numeric", f"a float array of shape (n, {_dims(in_shape)})", **{f"{name}_dtype": str(arr.dtype)})
+    if arr.ndim != len(in_shape) + 1 or any(e is not None and e != d for e, d in zip(in_shape, arr.shape[1:])):
+        fail(
+            f"`{name}` does not match the model's input shape (samples first, then the input shape)",
+            f"an array of shape (n, {_dims(in_shape)})",
+            **{f"{name}_shape": arr.shape},
+        )
+    if len(arr) == 0:
+        fail(f"`{name}` is empty", "at least one sample", **{f"{name}_shape": arr.shape})
+    arr = arr.astype("float32", copy=False)
+    if not np.all(np.isfinite(arr)):
+        fail(f"`{name}` holds NaN or infinite values", "finite numbers", **{f"{name}_shape": arr.shape})
+    return arr
+
+
+def _check_labels(labels, n: int, out_shape: tuple, activation: str | None) -> np.ndarray:
+    y = np.asarray(labels)
+    if y.dtype.kind not in "fiub":
+        fail_type("`labels` must be numeric", "class indices, one-hot rows or targets", labels_dtype=str(y.dtype))
+    if y.ndim == 0 or len(y) != n:
+        fail("`labels` must have one row per sample", f"{n} rows", labels_shape=y.shape)
+    full = (n, *out_shape)
+    if activation == "softmax":
+        ok = y.shape == full or y.shape == full[:-1] or (len(out_shape) == 1 and y.shape == (n, 1))
+    else:
+        ok = y.size == math.prod(d for d in full if d is not None) if None not in out_shape else True
+    if not ok:
+        fail("`labels` do not fit the model's output", f"labels of shape {full[:-1]} (class indices) or {full}", labels_shape=y.shape)
+    return y
+
+
+def _check_class_names(class_names, out_shape: tuple) -> list[str] | None:
+    if class_names is None:
+        return None
+    if isinstance(class_names, (str, bytes)) or not hasattr(class_names, "__iter__"):
+        fail_type("`class_names` must be a list of strings", "e.g. ['cat', 'dog']", class_names=class_names)
+    names = list(class_names)
+    if not all(isinstance(c, str) for c in names):
+        fail_type("`class_names` must hold strings only", "e.g. ['cat', 'dog']", class_names=class_names)
+    units = out_shape[-1] if out_shape else None
+    if units is not None and len(names) != units and not (units == 1 and len(names) == 2):
+        fail(
+            "`class_names` does not fit the model's output",
+            f"{units} names (one per output unit)" + (", or 2 for a single sigmoid unit" if units == 1 else ""),
+            class_names=names,
+        )
+    return names
+
+
+def _check_normalization(value) -> dict | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        fail_type("`input_normalization` must be a dict", "e.g. {'mean': [0.5], 'std': [0.25]}", input_normalization=value)
+    try:
+        return json.loads(json.dumps(dict(value)))  # a JSON-clean copy; the caller's dict is untouched
+    except (TypeError, ValueError):
+        fail_type(
+            "`input_normalization` must be JSON-serializable",
+            "plain numbers, strings and lists, e.g. {'scale': 1 / 255}",
+            input_normalization=value,
+        )
+
+
+def _dims(shape: tuple) -> str:
+    return ", ".join("None" if d is None else str(d) for d in shape)
+
+
+# ------------------------------------------------------------ model surgery
+def _walk(keras, layer):
+    """Yields `layer` and every layer nested in it (models, then wrappers)."""
+    yield layer
+    if isinstance(layer, keras.Model):
+        for sub in layer.layers:
+            yield from _walk(keras, sub)
+    elif isinstance(layer, keras.layers.Bidirectional):
+        yield from _walk(keras, layer.forward_layer)
+        yield from _walk(keras, layer.backward_layer)
+    elif isinstance(layer, keras.layers.Wrapper):
+        yield from _walk(keras, layer.layer)
+
+
+def _rolled_recurrent_names(keras, model) -> list[str]:
+    """Names of the recurrent layers (or their Bidirectional wrappers) that loop."""
+    names: list[str] = []
+    inside: set[int] = set()
+    for layer in _walk(keras, model):
+        if isinstance(layer, keras.layers.Bidirectional):
+            inside.update((id(layer.forward_layer), id(layer.backward_layer)))
+            if not layer.forward_layer.unroll or not layer.backward_layer.unroll:
+                names.append(layer.name)
+        elif isinstance(layer, keras.layers.RNN) and not layer.unroll and id(layer) not in inside:
+            names.append(layer.name)
+    return names
+
+
+def _prepare_recurrent(keras, model, recurrent: str, quantize, in_shape):
+    """Returns (model to convert, batch sizes to try, notes)."""
+    names = _rolled_recurrent_names(keras, model)
+    if not names:
+        return model, (None, 1), []
+    variable = None in in_shape
+    mode = recurrent if recurrent != "auto" else ("loop" if variable else "unroll")
+    if mode == "loop":
+        if quantize == "int8":
+            fail(
+                "quantize='int8' cannot calibrate a recurrent loop (the TensorFlow calibrator crashes on the "
+                "WHILE form); it needs the unrolled form, which needs a fixed number of timesteps",
+                "recurrent='unroll' (or 'auto') and a model with fixed timesteps, e.g. rebuilt with "
+                "input_shape=(timesteps, features) and the weights copied with set_weights",
+                recurrent=recurrent,
+                input_shape=in_shape,
+            )
+        note = (
+            f"recurrent layers ({', '.join(names)}) kept as a builtin WHILE loop with a fixed batch of 1"
+            + ("; the time axis stays variable" if variable else "")
+            + "; TFLiteModel runs rows one by one"
+        )
+        return model, (1,), [note]
+    if variable:
+        fail(
+            "recurrent='unroll' needs a fixed number of timesteps",
+            "recurrent='loop' for variable-length input, or a model built with input_shape=(timesteps, features)",
+            recurrent=recurrent,
+            input_shape=in_shape,
+        )
+    clone = _unrolled_clone(keras, model)
+    steps = in_shape[0] if in_shape else "?"
+    note = f"recurrent layers ({', '.join(names)}) unrolled over {steps} timesteps for builtin ops (weights copied)"
+    return clone, (None, 1), [note]
+
+
+def _unrolled_clone(keras, model):
+    try:
+        config = model.get_config()
+        _set_unroll(config)
+        clone = type(model).from_config(config)
+        clone.set_weights(model.get_weights())
+    except Exception as exc:  # subclassed models without a usable config, custom cells, ...
+        raise ValueError(
+            message(
+                "Could not rebuild the model with unrolled recurrent layers from its config",
+                "a Functional or Sequential model, or recurrent='loop', or a model built with unroll=True",
+                error=f"{type(exc).__name__}: {exc}",
+            )
+        ) from exc
+    return clone
+
+
+def _set_unroll(config) -> None:
+    """Sets `unroll=True` in every recurrent layer config (any dict whose layer
+    config has both `unroll` and `return_sequences`), nested models included."""
+    if isinstance(config, dict):
+        inner = config.get("config")
+        if "class_name" in config and isinstance(inner, dict) and "unroll" in inner and "return_sequences" in inner:
+            inner["unroll"] = True
+        for value in config.values():
+            _set_unroll(value)
+    elif isinstance(config, list):
+        for value in config:
+            _set_unroll(value)
+
+
+def _output_activation(keras, model) -> str | None:
+    layer = model.layers[-1] if model.layers else None
+    while isinstance(layer, keras.Model) and layer.layers:
+        layer = layer.layers[-1]
+    act = getattr(layer, "activation", None)
+    return getattr(act, "__name__", None)
+
+
+def _preprocessing_inside(keras, model) -> list[dict]:
+    from nnzoo.models.transfer import _BGR_MEAN
+
+    found = []
+    for layer in _walk(keras, model):
+        if layer.name == "vgg16_preprocess":
+            found.append(
+                {
+                    "layer": layer.name,
+                    "does": "VGG16 'caffe' preprocessing: RGB to BGR, then subtract the ImageNet BGR means "
+                    + str(list(_BGR_MEAN)),
+                    "feed": "raw RGB pixels in [0, 255]",
+                }
+            )
+        elif isinstance(layer, keras.layers.Rescaling):
+            found.append({"layer": layer.name, "does": f"x * {layer.scale} + {layer.offset}"})
+        elif isinstance(layer, keras.layers.Normalization):
+            found.append({"layer": layer.name, "does": "feature-wise (x - mean) / sqrt(variance), adapted statistics"})
+    return found
+
+
+def _generated_samples(in_shape: tuple, preprocessing: list[dict]) -> np.ndarray:
+    rng = np.random.default_rng(0)
+    shape = (DEFAULT_SAMPLES, *[GENERATED_AXIS_LENGTH if d is None else d for d in in_shape])
+    if any(p.get("feed") == "raw RGB pixels in [0, 255]" for p in preprocessing):
+        return rng.uniform(0, 255, size=shape).astype("float32")
+    return rng.normal(size=shape).astype("float32")
+
+
+# ------------------------------------------------------------- verification
+def _keras_outputs(model, X: np.ndarray, chunk: int = 64) -> np.ndarray:
+    return np.concatenate([np.asarray(model(X[i : i + chunk], training=False)) for i in range(0, len(X), chunk)])
+
+
+def _verify(model, tfl: TFLiteModel, samples, labels, quantize, tolerance, activation) -> dict[str, Any]:
+    ref = _keras_outputs(model, samples).astype("float32")
+    got = tfl.predict(samples)
+    if got.shape != ref.shape:
+        raise RuntimeError(
+            message("The exported file's output shape differs from the Keras model's", str(ref.shape), output_shape=got.shape)
+        )
+    scale = float(max(1.0, np.max(np.abs(ref)))) if ref.size else 1.0
+    diff = float(np.max(np.abs(got - ref))) if ref.size else 0.0
+    if tolerance is None:
+        tol = TOLERANCES[quantize] * scale
+        rule = f"{TOLERANCES[quantize]:g} x max(1, max abs keras output)"
+    else:
+        tol, rule = tolerance, "given"
+    if not math.isfinite(diff) or diff > tol:
+        raise RuntimeError(
+            message(
+                "The exported file does not match the Keras model, so it was not written "
+                "(any previous file is untouched)",
+                f"max abs difference <= {tol:.3g} ({rule}); pass `tolerance=` to accept more",
+                max_abs_diff=diff,
+                quantize=quantize,
+            )
+        )
+    out: dict[str, Any] = {
+        "num_samples": int(len(samples)),
+        "max_abs_diff": diff,
+        "output_scale": scale,
+        "tolerance": float(tol),
+        "tolerance_rule": rule,
+    }
+    if activation == "softmax":
+        out["agreement"] = float(np.mean(ref.argmax(-1) == got.argmax(-1)))
+        out["agreement_rule"] = "argmax"
+    elif activation == "sigmoid":
+        out["agreement"] = float(np.mean((ref > 0.5) == (got > 0.5)))
+        out["agreement_rule"] = "threshold 0.5"
+    if labels is not None:
+        out.update(_label_metric(labels, ref, got, activation))
+    return out
+
+
+def _label_metric(labels, ref, got, activation) -> dict[str, Any]:
+    y = np.asarray(labels)
+    if activation == "softmax":
+        if y.shape == ref.shape:
+            y = y.argmax(-1)
+        y = y.reshape(ref.shape[:-1])
+        return {
+            "metric": "accuracy",
+            "keras_metric": float(np.mean(ref.argmax(-1) == y)),
+            "tflite_metric": float(np.mean(got.argmax(-1) == y)),
+        }
+    y = y.reshape(ref.shape).astype("float32")
+    if activation == "sigmoid":
+        truth = y > 0.5
+        return {
+            "metric": "accuracy",
+            "keras_metric": float(np.mean((ref > 0.5) == truth)),
+            "tflite_metric": float(np.mean((got > 0.5) == truth)),
+        }
+    return {
+        "metric": "mae",
+        "keras_metric": float(np.mean(np.abs(ref - y))),
+        "tflite_metric": float(np.mean(np.abs(got - y))),
+    }
+
+
+def _latencies(model, tfl: TFLiteModel, x1: np.ndarray, runs: int) -> dict[str, float]:
+    lat = {"tflite": tfl._latency_ms(x1, runs)}
+    model(x1, training=False)
+    start = time.perf_counter()
+    for _ in range(runs):
+        model(x1, training=False)
+    lat["model_call"] = (time.perf_counter() - start) / runs * 1e3
+    model.predict(x1, verbose=0)
+    start = time.perf_counter()
+    for _ in range(runs):
+        model.predict(x1, verbose=0)
+    lat["model_predict"] = (time.perf_counter() - start) / runs * 1e3
+    return lat
+
+
+# ------------------------------------------------------------------ sidecar
+def _sidecar(
+    model, path, tfl, conversion, quantize, int8_io, in_shape, out_shape, activation,
+    class_names, normalization, preprocessing, ops, flex, verification, check,
+) -> dict[str, Any]:
+    import nnzoo
+
+    def tensor(shape, quant, dtype):
+        return {
+            "shape": list(shape),
+            "dtype": dtype,
+            "quantization": None if quant is None else {"scale": quant[0], "zero_point": quant[1]},
+        }
+
+    batch = conversion.batch_size
+    inp = tensor(
+        tfl.input_shape if tfl else (batch, *in_shape),
+        tfl.input_quantization if tfl else None,
+        tfl.input_dtype if tfl else ("int8" if int8_io else "float32"),
+    )
+    inp["preprocessing_in_model"] = preprocessing
+    inp["normalization"] = normalization
+    if preprocessing:
+        inp["feed"] = next((p["feed"] for p in preprocessing if "feed" in p), "raw inputs; the preprocessing listed runs inside the file")
+    elif normalization is not None:
+        inp["feed"] = "inputs normalized as in `normalization`"
+    else:
+        inp["feed"] = "inputs as the Keras model took them"
+    out = tensor(
+        tfl.output_shape if tfl else (batch, *out_shape),
+        tfl.output_quantization if tfl else None,
+        tfl.output_dtype if tfl else ("int8" if int8_io else "float32"),
+    )
+    out["activation"] = activation
+    tf = sys.modules.get("tensorflow")
+    return {
+        "format": SIDECAR_FORMAT,
+        "format_version": 1,
+        "file": os.path.basename(path),
+        "model_name": model.name,
+        "created_by": f"nnzoo {nnzoo.__version__}",
+        "tensorflow": getattr(tf, "__version__", None),
+        "quantize": quantize,
+        "int8_io": int8_io,
+        "batch_size": batch,
+        "input": inp,
+        "output": out,
+        "class_names": class_names,
+        "ops": ops,
+        "flex_ops": flex,
+        "verification": {
+            "status": verification,
+            "samples": check.get("num_samples", 0),
+            "max_abs_diff": check.get("max_abs_diff"),
+            "tolerance": check.get("tolerance"),
+            "agreement": check.get("agreement"),
+        },
+    }
+
+
+def _remove_stale_sidecar(path: str, notes: list[str]) -> None:
+    side = sidecar_path(path)
+    try:
+        with open(side, encoding="utf-8") as fh:
+            is_ours = json.load(fh).get("format") == SIDECAR_FORMAT
+    except (OSError, ValueError, AttributeError):
+        return
+    if is_ours:
+        os.remove(side)
+        notes.append(f"removed the old sidecar {side}: it described a previous export")
