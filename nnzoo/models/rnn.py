@@ -58,7 +58,8 @@ def build_lstm(
 
     Args:
         input_shape: `(timesteps, features)`; `timesteps` may be `None` for
-            variable-length input (TFLite export needs a fixed length).
+            variable-length input (`nnzoo.export.to_tflite` then keeps a
+            builtin loop at batch 1; a fixed length can be unrolled).
         units: Units of each recurrent layer.
         cell: `"lstm"`, `"gru"` or `"rnn"` (SimpleRNN).
         bidirectional: Wrap each recurrent layer in `Bidirectional`.
