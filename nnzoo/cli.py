@@ -497,39 +497,17 @@ def _cmd_evaluate(args: argparse.Namespace, out: Output) -> int:
     Example:
       nnzoo evaluate digits.keras --data digits
     """
-    from nnzoo.datasets import Preprocessor
     from nnzoo.evaluate import evaluate
 
     path = args.model_file
     _check_keras_file(path)
-    meta_path, pre_path = _sidecar_paths(path)
-    meta = _read_meta(meta_path)
-    test_size = args.test_size if args.test_size is not None else meta.get("test_size", 0.2)
-    seed = args.seed if args.seed is not None else meta.get("seed", 0)
-    _check_ranges(args, test_size)
-    target, preprocessor = None, None
-    if _is_bundled(meta.get("data", "")) and not _is_bundled(args.data):
-        raise UsageError(f"the model was trained on the bundled dataset {meta['data']!r}; "
-                         f"evaluate it with --data {meta['data']}")
-    if not _is_bundled(args.data):
-        if meta.get("preprocessor"):
-            folder = os.path.dirname(os.path.abspath(path))
-            preprocessor = Preprocessor.load(os.path.join(folder, meta["preprocessor"]))
-            if args.target and args.target != preprocessor.target:
-                raise UsageError(f"the model was trained to predict {preprocessor.target!r}, not {args.target!r}")
-        else:
-            target = args.target or meta.get("target")
-    train, test = _load_data(args.data, target, test_size, seed, preprocessor=preprocessor)
+    meta, train, test, test_size, seed = _saved_model_data(args, path)
     data = test if test is not None else train
     if data.y is None:
-        raise UsageError(f"--data {args.data} has no target column {preprocessor.target!r} to score against")
+        raise UsageError(f"--data {args.data} has no target column to score against")
 
     model = _load_keras_model(path)
-    expected = tuple(model.input_shape[1:])
-    if len(expected) != len(data.input_shape) or any(e not in (None, d) for e, d in zip(expected, data.input_shape)):
-        raise UsageError(
-            f"the model takes inputs of shape {expected}, but --data {args.data} gives {data.input_shape}"
-        )
+    _check_input_matches(model, data, args.data)
     if meta.get("task") == "reconstruction":
         data = _as_reconstruction(data)
     result = evaluate(model, data, task=meta.get("task"))
@@ -542,6 +520,102 @@ def _cmd_evaluate(args: argparse.Namespace, out: Output) -> int:
         out.say("", result.report.rstrip())
     out.data({"command": "evaluate", "model_file": os.path.abspath(path), "data": args.data,
               "test_size": test_size, "seed": seed, **result.to_dict()})
+    return OK
+
+
+def _check_input_matches(model, data, source: str) -> None:
+    expected = tuple(model.input_shape[1:])
+    if len(expected) != len(data.input_shape) or any(e not in (None, d) for e, d in zip(expected, data.input_shape)):
+        raise UsageError(f"the model takes inputs of shape {expected}, but --data {source} gives {data.input_shape}")
+
+
+def _saved_model_data(args: argparse.Namespace, path: str):
+    """Loads `--data` the way the saved model at `path` was trained on it.
+
+    The split settings and the fitted preprocessor come from the files
+    'nnzoo train' wrote beside the model, so the held-out rows are the same.
+
+    Returns:
+        `(meta, train, test, test_size, seed)`; `test` is None when
+        `--test-size 0`.
+    """
+    from nnzoo.datasets import Preprocessor
+
+    meta = _read_meta(_sidecar_paths(path)[0])
+    test_size = args.test_size if args.test_size is not None else meta.get("test_size", 0.2)
+    seed = args.seed if args.seed is not None else meta.get("seed", 0)
+    _check_ranges(args, test_size)
+    target, preprocessor = None, None
+    if _is_bundled(meta.get("data", "")) and not _is_bundled(args.data):
+        raise UsageError(f"the model was trained on the bundled dataset {meta['data']!r}; "
+                         f"use --data {meta['data']}")
+    if not _is_bundled(args.data):
+        if meta.get("preprocessor"):
+            folder = os.path.dirname(os.path.abspath(path))
+            preprocessor = Preprocessor.load(os.path.join(folder, meta["preprocessor"]))
+            if args.target and args.target != preprocessor.target:
+                raise UsageError(f"the model was trained to predict {preprocessor.target!r}, not {args.target!r}")
+        else:
+            target = args.target or meta.get("target")
+    train, test = _load_data(args.data, target, test_size, seed, preprocessor=preprocessor)
+    return meta, train, test, test_size, seed
+
+
+QUANTIZE_MODES = ("none", "dynamic", "float16", "int8")
+
+
+@command(
+    "export", "export a saved model to a verified TFLite file",
+    arg("model_file", metavar="FILE.keras", help="a model saved by 'nnzoo train' (or any .keras file)"),
+    arg("--out", default=None, metavar="FILE.tflite", help="where to write the file (default: the model's name, .tflite)"),
+    arg("--quantize", choices=QUANTIZE_MODES, default="none", help="quantization (default none: float32)"),
+    arg("--data", default=None, metavar="DATA",
+        help="bundled dataset or CSV: calibrates int8 and checks accuracy (default: the data the model was trained on)"),
+    arg("--target", metavar="COL", help="target column of a CSV file"),
+    arg("--test-size", type=float, default=None, metavar="F", help="held-out share (default: as in training, else 0.2)"),
+    arg("--seed", type=int, default=None, metavar="N", help="seed of the split (default: as in training, else 0)"),
+    arg("--allow-flex", action="store_true", help="allow TensorFlow (Flex) ops the LiteRT builtins lack"),
+)
+def _cmd_export(args: argparse.Namespace, out: Output) -> int:
+    """Export a saved model to a TFLite file for mobile, and verify it.
+
+    The file is run in the LiteRT interpreter and compared with the Keras
+    model before it is renamed into place; a JSON sidecar beside it holds
+    class names and input normalisation. With data (given, or the data
+    'nnzoo train' recorded), int8 is calibrated on training rows and the
+    report shows the file's accuracy on the held-out rows.
+
+    Example:
+      nnzoo export digits.keras --quantize int8 --out digits.tflite
+    """
+    from nnzoo.export import to_tflite
+
+    path = args.model_file
+    _check_keras_file(path)
+    target = args.out or os.path.splitext(path)[0] + ".tflite"
+    if not target.endswith(".tflite"):
+        raise UsageError(f"--out {target!r} must end in .tflite")
+    meta = _read_meta(_sidecar_paths(path)[0])
+    args.data = args.data or meta.get("data")
+    quantize = None if args.quantize == "none" else args.quantize
+    if quantize == "int8" and not args.data:
+        raise UsageError("--quantize int8 needs calibration data: pass --data DATA")
+    model = _load_keras_model(path)
+    kwargs: dict[str, Any] = {}
+    if args.data:
+        meta, train, test, _, _ = _saved_model_data(args, path)
+        held_out = test if test is not None else train
+        _check_input_matches(model, held_out, args.data)
+        kwargs["sample_data"] = held_out.X[:256]
+        if meta.get("task") != "reconstruction" and held_out.y is not None:
+            kwargs["labels"] = held_out.y[:256]
+        if held_out.target_names is not None:
+            kwargs["class_names"] = [str(n) for n in held_out.target_names]
+        if quantize == "int8":
+            kwargs["representative_data"] = train.X[:200]
+    report = to_tflite(model, target, quantize, builtins_only=not args.allow_flex, **kwargs)
+    out.say(str(report))
+    out.data({"command": "export", "model_file": os.path.abspath(path), **report.to_dict()})
     return OK
 
 

@@ -152,6 +152,35 @@ def test_train_then_evaluate_round_trip(tmp_path, capsys):
     assert "Confusion matrix" in text and "virginica" in text and "macro avg" in text
 
 
+def test_export_int8_from_training_metadata(tmp_path, capsys):
+    pytest.importorskip("ai_edge_litert")
+    model_path = tmp_path / "iris.keras"
+    assert cli.main(["train", "ffnn_small", "--data", "iris", "--epochs", "3", "--out", str(model_path)]) == 0
+    capsys.readouterr()
+    # --data defaults to what train recorded: int8 calibrates on its training rows
+    code, report = _main_json(capsys, "export", str(model_path), "--quantize", "int8")
+    assert code == 0
+    tflite = tmp_path / "iris.tflite"
+    assert report["path"] == str(tflite) and tflite.is_file()
+    assert report["quantize"] == "int8" and report["verified"] and not report["flex_ops"]
+    assert report["metric"] == "accuracy" and report["num_samples"] == 30
+    sidecar = json.loads((tmp_path / "iris.tflite.json").read_text())
+    assert sidecar["class_names"] == ["setosa", "versicolor", "virginica"]
+
+
+@pytest.mark.parametrize("argv,fragment", [
+    (["export", "missing.keras"], "does not exist"),
+    (["export", "{model}", "--out", "model.bin"], "must end in .tflite"),
+])
+def test_export_bad_input(argv, fragment, tmp_path, capsys):
+    model_path = tmp_path / "m.keras"
+    model_path.write_bytes(b"PK\x05\x06" + b"\x00" * 18)  # an empty zip: passes the cheap file check
+    argv = [a.format(model=model_path) for a in argv]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert fragment in err and err.count("\n") == 1
+
+
 def test_train_and_evaluate_a_csv(tmp_path, capsys, churn_csv):
     model = tmp_path / "churn.keras"
     assert cli.main(["train", "ffnn_small", "--data", str(churn_csv), "--target", "churn", "--epochs", "2",
