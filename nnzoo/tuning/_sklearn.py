@@ -109,6 +109,29 @@ def _accepts(fn: Callable[..., Any], name: str) -> bool:
     return name in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
 
 
+@contextlib.contextmanager
+def _compile_floatx(dtype: str | None):
+    """Sets `keras.config.floatx()` to `dtype` while a model compiles.
+
+    Keras's compile-time loss container takes its dtype from floatx and casts
+    every loss to it before applying `loss_weights`; a float64 model compiled
+    under float32 would round the sample-weight normaliser to float32. Keras
+    has no per-model option for this, so the global setting is switched for
+    the duration of `compile` only (milliseconds; no training runs under it).
+    """
+    if dtype is None:
+        yield
+        return
+    import keras
+
+    previous = keras.config.floatx()
+    keras.config.set_floatx(dtype)
+    try:
+        yield
+    finally:
+        keras.config.set_floatx(previous)
+
+
 def _retype_config(obj: Any, dtype: str) -> Any:
     """Returns a copy of a serialized model with every float dtype set to `dtype`."""
     if isinstance(obj, list):
@@ -462,14 +485,17 @@ class _ZooEstimator(BaseEstimator):
             if not isinstance(model, keras.Model):
                 fail_type("The build callable must return a keras.Model", "a keras.Model", returned=model)
         self._check_output(model)
+        optimizer = self._make_optimizer(routed)
         compile_kwargs = {}
         if getattr(model, "compiled", False):
-            compile_kwargs = keras.saving.deserialize_keras_object(model.get_compile_config())
+            config = model.get_compile_config()
+            if optimizer is not None:
+                config.pop("optimizer", None)  # replaced: don't build it
+            compile_kwargs = keras.saving.deserialize_keras_object(config)
         dtype = self._check_dtype()
         if dtype is not None:
             model = _with_dtype(model, dtype)
         compile_kwargs.update(routed["compile"])
-        optimizer = self._make_optimizer(routed)
         if optimizer is not None:
             compile_kwargs["optimizer"] = optimizer
         compile_kwargs.setdefault("optimizer", "adam")
@@ -478,7 +504,8 @@ class _ZooEstimator(BaseEstimator):
         if dtype is not None:
             compile_kwargs["loss"] = _builtin_loss(compile_kwargs["loss"], dtype)
         compile_kwargs["loss_weights"] = float(loss_scale)
-        model.compile(**compile_kwargs)
+        with _compile_floatx(dtype):
+            model.compile(**compile_kwargs)
         return model
 
     @staticmethod
@@ -511,7 +538,8 @@ class _ZooEstimator(BaseEstimator):
         dtype = self._check_dtype()
         if dtype is not None:
             kwargs["loss"] = _builtin_loss(kwargs["loss"], dtype)
-        self.model_.compile(**kwargs)
+        with _compile_floatx(dtype):
+            self.model_.compile(**kwargs)
         self._loss_scale_ = loss_scale
 
     # ------------------------------------------------------------------ fit
