@@ -49,7 +49,12 @@ CHECK_CONFIG = dict(
 
 # A quick, well-behaved configuration for the other tests.
 FAST = dict(
-    epochs=5, batch_size=32, optimizer__learning_rate=0.02, compile__steps_per_execution=1, compile__metrics=[], random_state=0
+    epochs=5,
+    batch_size=32,
+    optimizer__learning_rate=0.02,
+    compile__steps_per_execution=1,
+    compile__metrics=[],
+    random_state=0,
 )
 
 
@@ -289,8 +294,9 @@ def test_build_callable(blobs):
         # Returned uncompiled: the adapter uses the task's default loss and Adam.
         inputs = keras.Input(shape=input_shape)
         hidden = keras.layers.Dense(units, activation="relu", name="hidden")(inputs)
-        head = keras.layers.Dense(1, activation="sigmoid") if task == "binary" else keras.layers.Dense(num_classes, activation="softmax")
-        return keras.Model(inputs, head(hidden))
+        if task == "binary":
+            return keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(hidden))
+        return keras.Model(inputs, keras.layers.Dense(num_classes, activation="softmax")(hidden))
 
     clf = ZooClassifier(tiny, model__units=5, **fast()).fit(X, y)
     assert clf.model_.get_layer("hidden").units == 5

@@ -10,7 +10,7 @@ Parameters are routed by prefix, as scikeras does:
 | prefix | goes to |
 |---|---|
 | `model__hidden_units=(32,)` | the factory: `build(name, input_shape, hidden_units=(32,))` |
-| `optimizer__learning_rate=1e-2` | the optimizer (`optimizer=` names it; nnzoo's common options and any keyword of the Keras optimizer class) |
+| `optimizer__learning_rate=1e-2` | the optimizer that `optimizer=` names (nnzoo's common options, or any keyword of the Keras optimizer class) |
 | `compile__loss="huber"` | `model.compile` (`loss`, `metrics`, `steps_per_execution`, `jit_compile`, `run_eagerly`, ...) |
 | `fit__epochs=20` | `model.fit` (overrides the plain `epochs`, `batch_size`, ... parameters) |
 | `predict__batch_size=256` | prediction |
@@ -50,17 +50,23 @@ import numbers
 import os
 import random
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, ClassNamePrefixFeaturesOutMixin, RegressorMixin, TransformerMixin
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    ClassNamePrefixFeaturesOutMixin,
+    RegressorMixin,
+    TransformerMixin,
+)
 from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from nnzoo._validation import check_float, check_int, fail, fail_type, message, suggest
+from nnzoo._validation import check_float, check_int, fail, fail_type, suggest
 
 __all__ = ["ZooAutoencoder", "ZooClassifier", "ZooRegressor"]
 
@@ -290,7 +296,11 @@ class _ZooEstimator(BaseEstimator):
         if not isinstance(self.shuffle, (bool, str)):
             fail_type("`shuffle` must be a bool", "True or False", shuffle=self.shuffle)
         if self.callbacks is not None and not isinstance(self.callbacks, (list, tuple)):
-            fail_type("`callbacks` must be a list of keras callbacks", "e.g. [keras.callbacks.EarlyStopping()]", callbacks=self.callbacks)
+            fail_type(
+                "`callbacks` must be a list of keras callbacks",
+                "e.g. [keras.callbacks.EarlyStopping()]",
+                callbacks=self.callbacks,
+            )
         kwargs = {
             "epochs": epochs,
             "batch_size": batch_size,
@@ -314,7 +324,11 @@ class _ZooEstimator(BaseEstimator):
             return int(self.random_state) % (2**32)
         if isinstance(self.random_state, np.random.RandomState):
             return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        fail_type("`random_state` must be None, an int or a numpy RandomState", "e.g. random_state=0", random_state=self.random_state)
+        fail_type(
+            "`random_state` must be None, an int or a numpy RandomState",
+            "e.g. random_state=0",
+            random_state=self.random_state,
+        )
 
     def _check_dtype(self) -> str | None:
         if self.dtype is None:
@@ -370,7 +384,11 @@ class _ZooEstimator(BaseEstimator):
             ):
                 shape = tuple(int(d) for d in self.input_shape)
             else:
-                fail_type("`input_shape` must be a tuple of positive ints", "e.g. input_shape=(8, 8, 1)", input_shape=self.input_shape)
+                fail_type(
+                    "`input_shape` must be a tuple of positive ints",
+                    "e.g. input_shape=(8, 8, 1)",
+                    input_shape=self.input_shape,
+                )
             if int(np.prod(shape)) != int(np.prod(X.shape[1:])):
                 fail(
                     "`input_shape` does not hold the features of one sample",
@@ -385,7 +403,8 @@ class _ZooEstimator(BaseEstimator):
             rank, form = _KIND_RANKS[entry.input_kind]
             if len(shape) != rank:
                 fail(
-                    f"Model {entry.name!r} takes {entry.input_kind}s of shape {form}, but the samples in X have shape {shape}",
+                    f"Model {entry.name!r} takes {entry.input_kind}s of shape {form}, "
+                    f"but the samples in X have shape {shape}",
                     f"X of shape (n_samples, *{form}), or flat rows with input_shape={form}, "
                     f"e.g. input_shape={tuple(entry.example_input_shape)}",
                     X_shape=X.shape,
@@ -418,7 +437,11 @@ class _ZooEstimator(BaseEstimator):
             return get_entry(self.model)
         if callable(self.model):
             return None
-        fail_type("`model` must be a registry name or a build callable", "e.g. 'ffnn' or a function returning a keras.Model", model=self.model)
+        fail_type(
+            "`model` must be a registry name or a build callable",
+            "e.g. 'ffnn' or a function returning a keras.Model",
+            model=self.model,
+        )
 
     def _head_kwargs(self) -> dict[str, Any]:
         """Factory arguments the data decided (task, classes, outputs)."""
@@ -801,13 +824,25 @@ class ZooClassifier(ClassifierMixin, _ZooEstimator):
         if target_type == "multilabel-indicator":
             y = np.asarray(y)
             if not np.isin(y, (0, 1)).all():
-                fail("A multilabel indicator matrix must hold 0 and 1 only", "y of 0/1 values", y_values=np.unique(y)[:5])
+                fail(
+                    "A multilabel indicator matrix must hold 0 and 1 only",
+                    "y of 0/1 values",
+                    y_values=np.unique(y)[:5],
+                )
             if self.class_weight is not None:
-                fail("`class_weight` does not apply to multilabel targets", "class_weight=None, or sample_weight", class_weight=self.class_weight)
+                fail(
+                    "`class_weight` does not apply to multilabel targets",
+                    "class_weight=None, or sample_weight",
+                    class_weight=self.class_weight,
+                )
             n_labels = y.shape[1]
             if warm:
                 if self.target_type_ != "multilabel-indicator" or self.n_classes_ != n_labels:
-                    fail("y does not match the targets seen in the first fit", f"{self.n_classes_} labels ({self.target_type_})", y_shape=y.shape)
+                    fail(
+                        "y does not match the targets seen in the first fit",
+                        f"{self.n_classes_} labels ({self.target_type_})",
+                        y_shape=y.shape,
+                    )
             else:
                 self.classes_ = np.arange(n_labels)
                 self.n_classes_ = n_labels
@@ -821,7 +856,11 @@ class ZooClassifier(ClassifierMixin, _ZooEstimator):
                 fail("y does not match the targets seen in the first fit", "a 0/1 indicator matrix", y_shape=np.shape(y))
             unseen = np.setdiff1d(y, self.classes_)
             if unseen.size:
-                fail("y holds labels not seen in the first fit", "labels from classes_ (pass classes= to the first partial_fit)", unseen=unseen[:5])
+                fail(
+                    "y holds labels not seen in the first fit",
+                    "labels from classes_ (pass classes= to the first partial_fit)",
+                    unseen=unseen[:5],
+                )
         else:
             if partial:
                 if classes is None:
@@ -848,7 +887,11 @@ class ZooClassifier(ClassifierMixin, _ZooEstimator):
         y_index = np.searchsorted(self.classes_, y)
         if self.class_weight is not None:
             if partial and isinstance(self.class_weight, str):
-                fail("class_weight='balanced' is not supported by partial_fit", "a dict {label: weight}, or sample_weight", class_weight=self.class_weight)
+                fail(
+                    "class_weight='balanced' is not supported by partial_fit",
+                    "a dict {label: weight}, or sample_weight",
+                    class_weight=self.class_weight,
+                )
             cw = compute_sample_weight(self.class_weight, y)
             sw = cw if sw is None else sw * cw
         if sw is not None:
@@ -859,7 +902,11 @@ class ZooClassifier(ClassifierMixin, _ZooEstimator):
                     classes_with_weight=np.unique(y[sw > 0]),
                 )
             if not np.any(sw > 0):
-                fail("All sample weights are zero after applying class_weight", "at least one weight above zero", class_weight=self.class_weight)
+                fail(
+                    "All sample weights are zero after applying class_weight",
+                    "at least one weight above zero",
+                    class_weight=self.class_weight,
+                )
         dtype = "float32" if self.target_type_ == "binary" else "int32"
         return y_index.astype(dtype), sw
 
@@ -1156,7 +1203,8 @@ class ZooAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _ZooEsti
         if "encoder" not in names or tuple(model.output_shape[1:]) != tuple(self.input_shape_):
             fail(
                 "The model is not an autoencoder",
-                f"a model with a nested 'encoder' layer whose output shape equals its input shape {tuple(self.input_shape_)}",
+                "a model with a nested 'encoder' layer whose output shape equals its input shape "
+                f"{tuple(self.input_shape_)}",
                 layers=names,
                 output_shape=model.output_shape,
             )
