@@ -36,10 +36,16 @@ class Head:
     metrics: tuple[str, ...]
 
     def layer(self, name: str = "head"):
-        """Returns the output `Dense` layer (float32 output, for mixed precision)."""
+        """Returns the output `Dense` layer.
+
+        It computes in the policy's variable dtype: float32 under mixed
+        precision (numerically safe softmax and losses), float64 under a
+        float64 policy.
+        """
         import keras
 
-        return keras.layers.Dense(self.units, activation=self.activation, name=name, dtype="float32")
+        dtype = keras.config.dtype_policy().variable_dtype
+        return keras.layers.Dense(self.units, activation=self.activation, name=name, dtype=dtype)
 
 
 def resolve_head(task: str, num_classes: int | None = None, num_outputs: int | None = None) -> Head:
