@@ -45,8 +45,9 @@ def test_stored_without_outputs(path):
     code_cells = [(i, c) for i, c in enumerate(notebook["cells"]) if c["cell_type"] == "code"]
     dirty = [i for i, c in code_cells if c.get("outputs") or c.get("execution_count") is not None]
     assert not dirty, (
-        f"{path.name}: cells {dirty} hold outputs or execution counts. Notebooks are stored clean; run "
-        f"`jupyter nbconvert --clear-output --inplace notebooks/{path.name}` before committing."
+        f"{path.name}: cells {dirty} hold outputs or execution counts. Notebooks are stored clean: clear "
+        "them before committing (Jupyter: Edit > Clear Outputs of All Cells, then save; or "
+        f"`jupyter nbconvert --clear-output --inplace notebooks/{path.name}` where nbconvert is installed)."
     )
     assert any("NNZOO_FAST" in _source(c) for _, c in code_cells), (
         f"{path.name} does not read NNZOO_FAST; the test suite runs every notebook in fast mode, "
