@@ -1,8 +1,8 @@
 """Plots a practitioner looks at after training, as matplotlib Figures.
 
 Each function returns a `matplotlib.figure.Figure` (not registered with
-pyplot, so nothing piles up in a loop; Jupyter shows it when it is the cell's
-value) and saves a PNG when given `path=` (written to a temporary file, then
+pyplot, so nothing piles up in a loop; in Jupyter, run `%matplotlib inline`
+first and it shows when it is the cell's value) and saves a PNG when given `path=` (written to a temporary file, then
 renamed). matplotlib is optional: `pip install nnzoo[plots]`.
 
 - `plot_history(history)`: loss and metrics per epoch, train vs validation.

@@ -37,9 +37,9 @@ def _resolve_weights(weights):
         if not os.path.isfile(path):
             fail(
                 "VGG16 ImageNet weights are not available offline, and nnzoo never downloads at run time. "
-                f"On a machine with network access run `keras.applications.VGG16(weights='imagenet', "
-                f"include_top=False)` once, then copy ~/.keras/models/{IMAGENET_NOTOP_FILE} to {path}, "
-                "or pass weights='/path/to/that/file.h5'",
+                "On a machine with network access, run `keras.applications.VGG16(weights='imagenet', "
+                f"include_top=False)` once: Keras caches {IMAGENET_NOTOP_FILE} in that machine's "
+                f"~/.keras/models/. Copy the file here to {path}, or pass weights='/path/to/{IMAGENET_NOTOP_FILE}'",
                 f"the file {path}",
                 weights=weights,
             )
