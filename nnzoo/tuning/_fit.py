@@ -40,7 +40,17 @@ class FitOutcome:
 
     history: dict
     best_epoch: int
+    initial_epoch: int
     epochs_run: int
+
+    def validation_scores(self) -> dict:
+        """The `val_*` metrics of the epoch whose weights the model holds.
+
+        With the best weights restored these are exactly what evaluating the
+        model on the validation data gives, without a second pass over it.
+        """
+        index = self.best_epoch - self.initial_epoch
+        return {k: float(v[index]) for k, v in self.history.items() if k.startswith("val_")}
 
 
 def is_multi_worker(strategy: Any) -> bool:
@@ -101,15 +111,8 @@ def fit_model(
                             batch_size=batch_size, callbacks=all_callbacks, shuffle=True, verbose=0).history
     epochs_run = len(history.get("loss", ()))
     best = stopper.best_epoch if stopper is not None and epochs_run else initial_epoch + epochs_run - 1
-    return FitOutcome(history=dict(history), best_epoch=int(best), epochs_run=epochs_run)
-
-
-def evaluate_model(model, x: np.ndarray, y: np.ndarray, *, batch_size: int, strategy: Any = None) -> dict:
-    """Loss and compiled metrics of `model` on `(x, y)`, as `evaluate(return_dict=True)`."""
-    if not is_multi_worker(strategy):
-        return {k: float(v) for k, v in model.evaluate(x, y, batch_size=batch_size, verbose=0,
-                                                        return_dict=True).items()}
-    return _evaluate_multi_worker(model, x, y, strategy=strategy, batch_size=batch_size)
+    return FitOutcome(history=dict(history), best_epoch=int(best), initial_epoch=initial_epoch,
+                      epochs_run=epochs_run)
 
 
 def _results(model) -> dict:

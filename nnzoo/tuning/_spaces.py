@@ -355,6 +355,7 @@ def resolve_space(entry, input_shape: tuple, fixed: Mapping[str, Any], overrides
             dropped.add(by_param[name].target)
         elif name in params:
             fixed_values[name] = value
+            params.pop(name)
         elif name in stacks:
             factory_kwargs[name] = value
             dropped.add(name)
