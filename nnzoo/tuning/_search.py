@@ -285,6 +285,7 @@ class _RunConfig:
     warm_start: bool
     objective: str
     max_trials: int
+    names: tuple = ()
 
 
 def _role() -> str:
@@ -479,9 +480,8 @@ def _fmt(value: Any) -> str:
 
 def _progress_line(record: Mapping[str, Any], cfg: _RunConfig, best, prefix: str = "") -> str:
     """`trial 3/10 | depth=2 units=64 ... | val_accuracy=0.962 | best 0.971 (trial 1) | 4.1s`."""
-    skip = {"trial", "status", "score", "tuner_id", "starts", "error", "warm_start_trial", *_BOOKKEEPING}
-    values = " ".join(f"{k}={_fmt(v)}" for k, v in record.items()
-                      if k not in skip and not k.startswith("val_") and v is not None)
+    shown = [*cfg.names, "budget_epochs"]
+    values = " ".join(f"{k}={_fmt(record[k])}" for k in shown if record.get(k) is not None)
     head = f"{prefix}trial {record['trial'] + 1}/{cfg.max_trials} | {values}"
     if record["status"] != "COMPLETED":
         return f"{head} | {record['status']}: {record.get('error', '')}"
@@ -726,7 +726,7 @@ def tune(
     table_path = os.path.join(project_dir, TABLE_FILE)
     config = _RunConfig(epochs=epochs, batch_size=batch_size, patience=patience, callbacks=callbacks, seed=seed,
                         strategy=strategy, verbose=int(verbose), warm_start=algorithm == "hyperband",
-                        objective=objective_name, max_trials=max_trials)
+                        objective=objective_name, max_trials=max_trials, names=hm.space.names)
     oracle = _make_oracle(algorithm, objective_name, max_trials, epochs, seed)
     oracle.verbose = 0  # keras-tuner's own per-trial display
 
