@@ -259,7 +259,7 @@ class _GridOracle(_AtomicStateMixin, keras_tuner.oracles.GridSearchOracle):
     pass
 
 
-def _make_oracle(algorithm: str, objective: str, max_trials: int, epochs: int, seed: int | None):
+def _make_oracle(algorithm: str, objective: Any, max_trials: int, epochs: int, seed: int | None):
     if algorithm == "hyperband":
         # max_trials caps the trial count; Hyperband runs brackets until it gets there.
         oracle = _HyperbandOracle(objective=objective, max_epochs=epochs, factor=3, hyperband_iterations=None,
@@ -629,9 +629,10 @@ def tune(
         y: Targets (None for autoencoders).
         algorithm: `"random"`, `"hyperband"`, `"bayesian"` or `"grid"`.
         max_trials: Number of trials (for Hyperband, a cap on its brackets).
-        objective: A validation metric to optimise, e.g. `"val_loss"`;
+        objective: A validation metric to optimise, e.g. `"val_loss"`
+            (its direction is inferred), or a `keras_tuner.Objective`;
             default `"val_accuracy"` for classification, `"val_loss"`
-            otherwise. Its direction is inferred.
+            otherwise.
         validation_split: Hold-out fraction when neither `cv` nor
             `validation_data` is given.
         validation_data: `(X_val, y_val)` to score every trial on.
@@ -677,7 +678,7 @@ def tune(
     >>> from nnzoo.tuning import tune
     >>> X, y = load_digits(return_X_y=True)
     >>> result = tune("ffnn", X / 16, y, max_trials=5, cv=3, epochs=30,
-    ...               directory="/tmp/nnzoo_tuning", overwrite=True)
+    ...               directory="/tmp/nnzoo_tuning", overwrite=True, verbose=0)
     >>> result.best_hyperparameters          # doctest: +SKIP
     {'depth': 2, 'units': 128, 'activation': 'relu', ...}
     >>> result.model.predict(X[:3] / 16).argmax(axis=1)    # doctest: +SKIP
@@ -711,6 +712,7 @@ def tune(
             fail(f"`{key}` is inferred from X and y", f"no {key}=; use task= to override the task",
                  **{key: fixed[key]})
 
+    role = _role()
     data = prepare(entry, X, y, task=task, validation_split=validation_split, validation_data=validation_data,
                    cv=cv, seed=seed)
     input_shape = tuple(data.X.shape[1:])
@@ -719,7 +721,6 @@ def tune(
         fixed = {**fixed, "strategy": strategy}
     hm = hypermodel(entry.name, input_shape, **data.context, hyperparameters=hyperparameters, **fixed)
 
-    role = _role()
     project_name = project_name or entry.name
     directory = os.fspath(directory)
     project_dir = os.path.join(directory, project_name)
@@ -727,7 +728,9 @@ def tune(
     config = _RunConfig(epochs=epochs, batch_size=batch_size, patience=patience, callbacks=callbacks, seed=seed,
                         strategy=strategy, verbose=int(verbose), warm_start=algorithm == "hyperband",
                         objective=objective_name, max_trials=max_trials, names=hm.space.names)
-    oracle = _make_oracle(algorithm, objective_name, max_trials, epochs, seed)
+    # A keras_tuner.Objective keeps its explicit direction; a name has it inferred.
+    oracle_objective = objective if isinstance(objective, keras_tuner.Objective) else objective_name
+    oracle = _make_oracle(algorithm, oracle_objective, max_trials, epochs, seed)
     oracle.verbose = 0  # keras-tuner's own per-trial display
 
     def on_end(oracle_, trial):
