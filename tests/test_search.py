@@ -203,6 +203,7 @@ def test_hyperband_continues_from_earlier_rounds_quietly(tmp_path, capsys):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(48, 3)).astype("float32")
     y = X @ np.array([1.0, -2.0, 0.5], dtype="float32")  # floats: regression
+    gradients_before = _custom_gradients()
     result = tune("ffnn", X, y, algorithm="hyperband", max_trials=4, epochs=3, refit=False, directory=tmp_path,
                   seed=0, batch_size=16, depth=1, units=8, steps_per_execution=1, verbose=0)
     assert capsys.readouterr().out == ""
@@ -216,6 +217,15 @@ def test_hyperband_continues_from_earlier_rounds_quietly(tmp_path, capsys):
     assert last["epochs_run"] <= 2  # started from epoch 1, not from scratch
     assert os.path.exists(os.path.join(result.project_dir, f"trial_{int(last['warm_start_trial'])}",
                                        "fold0.weights.h5"))
+    # Trials leave no gradient functions behind in TensorFlow's global registry
+    # (each would keep a dead train graph alive; tensorflow/tensorflow#61791).
+    assert _custom_gradients() == gradients_before
+
+
+def _custom_gradients():
+    from tensorflow.python.framework import ops as tf_ops
+
+    return {k for k in tf_ops._gradient_registry._registry if str(k).startswith("CustomGradient-")}
 
 
 def test_autoencoder_tunes_without_targets(tmp_path):
