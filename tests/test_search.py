@@ -108,6 +108,14 @@ def test_unknown_hyperparameter_lists_the_valid_ones():
     assert text.endswith("Received: unitz=32")
 
 
+@pytest.mark.parametrize("algorithm", ["random", "hyperband", "bayesian", "grid"])
+def test_a_seed_fixes_the_oracle_even_when_it_is_zero(algorithm):
+    from nnzoo.tuning._search import _make_oracle
+
+    seeds = {_make_oracle(algorithm, "val_loss", 3, 2, seed=0).seed for _ in range(3)}
+    assert len(seeds) == 1
+
+
 # --------------------------------------------------------------------------- data handling
 
 

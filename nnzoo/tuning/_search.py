@@ -260,6 +260,8 @@ class _GridOracle(_AtomicStateMixin, keras_tuner.oracles.GridSearchOracle):
 
 
 def _make_oracle(algorithm: str, objective: Any, max_trials: int, epochs: int, seed: int | None):
+    # keras-tuner reads `seed or random.randint(...)`, so seed=0 would mean "unseeded".
+    seed = None if seed is None else seed + 1
     if algorithm == "hyperband":
         # max_trials caps the trial count; Hyperband runs brackets until it gets there.
         oracle = _HyperbandOracle(objective=objective, max_epochs=epochs, factor=3, hyperband_iterations=None,
