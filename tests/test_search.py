@@ -207,14 +207,16 @@ def test_tune_with_cv_returns_model_table_and_csv(tmp_path, capsys):
     assert 1 <= result.refit_epochs <= 2
 
 
-def test_hyperband_continues_from_earlier_rounds_quietly(tmp_path, capsys):
+def test_hyperband_continues_from_earlier_rounds_quietly(tmp_path, capsys, recwarn):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(48, 3)).astype("float32")
     y = X @ np.array([1.0, -2.0, 0.5], dtype="float32")  # floats: regression
     gradients_before = _custom_gradients()
     result = tune("ffnn", X, y, algorithm="hyperband", max_trials=4, epochs=3, refit=False, directory=tmp_path,
                   seed=0, batch_size=16, depth=1, units=8, steps_per_execution=1, verbose=0)
-    assert capsys.readouterr().out == ""
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+    assert not [w for w in recwarn if issubclass(w.category, UserWarning)]  # e.g. no skipped-variable warnings
     assert result.task == "regression" and result.objective == "val_loss" and result.model is None
     table = result.trials
     assert len(table) == 4 and set(table["status"]) == {"COMPLETED"}

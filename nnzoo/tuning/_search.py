@@ -684,7 +684,8 @@ def tune(
         callbacks: Extra Keras callbacks for every fit; they are deep-copied
             per fit, so they must be copyable (no lambdas).
         strategy: A `tf.distribute.Strategy`; every model is built, compiled
-            and trained under it (`MultiWorkerMirroredStrategy` included).
+            and trained under it. `MultiWorkerMirroredStrategy` works too:
+            run the same call on every worker, with the same `seed`.
         directory: Folder for search state and the table.
         project_name: Sub-folder of `directory` (default: `name`).
         overwrite: Start over instead of resuming `directory/project_name`.
@@ -705,7 +706,8 @@ def tune(
         ValueError: Before any training, for an unknown model name or
             hyperparameter, `cv < 2`, a single class in `y`, NaN or inf in
             `X` or `y`, `X` and `y` of different lengths, an unknown
-            algorithm or objective, or invalid counts.
+            algorithm or objective, invalid counts, or a multi-worker
+            strategy without a `seed`.
         TypeError: For an argument of the wrong type.
         RuntimeError: When trials keep failing (keras-tuner stops after 3 in a row).
 
@@ -742,6 +744,10 @@ def tune(
     except Exception as err:  # noqa: BLE001 - any copy failure means the same thing
         fail(f"`callbacks` must be deep-copyable; each fit gets a fresh copy ({type(err).__name__}: {err})",
              "Keras callbacks without lambdas or model references", callbacks=callbacks)
+    if seed is None and is_multi_worker(strategy):
+        fail("A MultiWorkerMirroredStrategy search needs a `seed`",
+             "the same seed=<int> on every worker, so they all sample the same trials and shuffle alike",
+             seed=seed)
     if "strategy" in fixed:
         fail("Pass `strategy` as tune(strategy=...)", "tune(..., strategy=...)", strategy=fixed["strategy"])
     for key in CONTEXT_ARGS:
