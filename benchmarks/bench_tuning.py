@@ -35,8 +35,11 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 MEMORY_LIMIT_MB = 100.0
 
-FULL = dict(samples=None, cv=3, epochs=9, patience=3, hyperband_trials=20, memory_trials=(3, 30), memory_epochs=3)
-QUICK = dict(samples=200, cv=2, epochs=2, patience=1, hyperband_trials=2, memory_trials=(1, 3), memory_epochs=1)
+FULL = dict(samples=None, cv=3, epochs=9, patience=3, hyperband_trials=20, memory_trials=(3, 30), memory_epochs=3,
+            fixed={})
+# One graph call per batch is cheaper than the default 8 for these few, tiny batches.
+QUICK = dict(samples=150, cv=2, epochs=2, patience=1, hyperband_trials=2, memory_trials=(1, 2), memory_epochs=1,
+             fixed={"steps_per_execution": 1})
 
 
 def load(samples: int | None, seed: int):
@@ -61,7 +64,7 @@ def search_quality(X, y, cfg: dict, directory: str, seed: int) -> list[dict]:
     from nnzoo.tuning import tune
 
     common = dict(cv=cfg["cv"], epochs=cfg["epochs"], patience=cfg["patience"], batch_size=32, seed=seed,
-                  refit=False, verbose=0, directory=directory)
+                  refit=False, verbose=0, directory=directory, **cfg["fixed"])
     rows = []
     start = time.perf_counter()
     hb = tune("ffnn", X, y, algorithm="hyperband", max_trials=cfg["hyperband_trials"], project_name="hyperband",
@@ -99,7 +102,7 @@ def memory_growth(X, y, cfg: dict, directory: str, seed: int) -> dict:
 
     first, last = cfg["memory_trials"]
     common = dict(algorithm="random", epochs=cfg["memory_epochs"], patience=None, batch_size=32, seed=seed,
-                  refit=False, verbose=0, directory=directory, project_name="memory")
+                  refit=False, verbose=0, directory=directory, project_name="memory", **cfg["fixed"])
     tune("ffnn", X, y, max_trials=first, overwrite=True, **common)
     after_first = rss_mb()
     result = tune("ffnn", X, y, max_trials=last, **common)  # resumes: trials first+1 .. last

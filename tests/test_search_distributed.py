@@ -162,7 +162,7 @@ def test_distributed_search_with_a_chief_and_two_workers(script, tmp_path):
     directory = tmp_path / "shared"
     port = _free_port()
     common = dict(KERASTUNER_ORACLE_IP="127.0.0.1", KERASTUNER_ORACLE_PORT=str(port))
-    args = ("search", directory, 3, 1.0, "refit")
+    args = ("search", directory, 3, 0.5, "refit")
     chief = _start(script, *args, KERASTUNER_TUNER_ID="chief", **common)
     workers = [_start(script, *args, KERASTUNER_TUNER_ID=f"tuner{i}", **common) for i in (1, 2)]
     chief_out, *worker_outs = _finish([chief, *workers])

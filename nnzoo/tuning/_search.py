@@ -43,6 +43,7 @@ import logging
 import math
 import numbers
 import os
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -195,11 +196,13 @@ class _AtomicStateMixin:
         self.tuner_of: dict[str, str] = {}
         self.starts: dict[str, int] = {}
         self.on_end = None
+        self.stop_sent = False  # a tuner was told the search is over
 
     @keras_tuner.synchronized
     def create_trial(self, tuner_id):
         resumed = tuner_id in self.ongoing_trials  # a tuner asking again for its running trial
         trial = super().create_trial(tuner_id)
+        self.stop_sent = self.stop_sent or trial.status == "STOPPED"
         if trial.status == "RUNNING" and not resumed:
             self.tuner_of[trial.trial_id] = tuner_id
             self.starts[trial.trial_id] = self.starts.get(trial.trial_id, 0) + 1
@@ -803,7 +806,10 @@ def tune(
 def _search_and_collect(tuner, hm, data, config, role, project_dir, table_path, refit) -> TuneResult:
     objective_name, verbose = config.objective, config.verbose
     entry_name, input_shape = hm.model_name, hm.input_shape
-    tuner.search()
+    if role == "chief":
+        _serve(tuner)
+    else:
+        tuner.search()
 
     if role == "worker":
         rows = tuner.ran
@@ -839,6 +845,32 @@ def _search_and_collect(tuner, hm, data, config, role, project_dir, table_path, 
         name=entry_name, input_shape=input_shape, task=data.task, classes=data.classes,
         refit_epochs=refit_epochs, role=role,
     )
+
+
+def _serve(tuner: _ZooTuner, poll: float = 0.5) -> None:
+    """Runs the chief's oracle server until every worker has been told to stop.
+
+    keras-tuner's chief (`search()` on the chief) serves until a worker has
+    been sent STOPPED and no tuner is left, but checks that only every 20 s.
+    It runs here on a daemon thread, and the chief goes on (table, refit) as
+    soon as the same condition holds, read every `poll` seconds. The thread
+    ends by itself at its next check.
+    """
+    failure: list[BaseException] = []
+
+    def serve():
+        try:
+            tuner.search()
+        except BaseException as err:  # noqa: BLE001 - re-raised on the calling thread
+            failure.append(err)
+
+    thread = threading.Thread(target=serve, name="nnzoo-tuning-chief", daemon=True)
+    thread.start()
+    oracle = tuner.oracle
+    while thread.is_alive() and not (oracle.stop_sent and not oracle.ongoing_trials and not oracle.tuner_ids):
+        thread.join(poll)
+    if failure:
+        raise failure[0]
 
 
 def _is_missing(value: Any) -> bool:
