@@ -107,7 +107,8 @@ def memory_growth(X, y, cfg: dict, directory: str, seed: int) -> dict:
     after_first = rss_mb()
     result = tune("ffnn", X, y, max_trials=last, **common)  # resumes: trials first+1 .. last
     after_last = rss_mb()
-    assert len(result.trials) == last
+    if len(result.trials) != last:
+        raise RuntimeError(f"expected {last} trials after resuming, found {len(result.trials)}")
     return {"first": first, "last": last, "rss_first": after_first, "rss_last": after_last,
             "growth": after_last - after_first}
 
