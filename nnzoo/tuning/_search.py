@@ -27,9 +27,10 @@ Past one process:
   strategy's scope; `MultiWorkerMirroredStrategy` trains through
   `nnzoo.tuning._fit` (Keras 3's `fit` fails with it).
 
-keras-tuner (and, on the TensorFlow backend, tensorboard, which keras-tuner
-imports when a search starts) load only with this module, which
-`nnzoo.tuning` imports lazily.
+keras-tuner loads only with this module, which `nnzoo.tuning` imports
+lazily. On the TensorFlow backend keras-tuner's own `Tuner.run_trial`
+imports tensorboard; `tune` replaces that method and does not, but a
+`hypermodel()` searched with keras-tuner's tuners does.
 """
 
 from __future__ import annotations
