@@ -1,0 +1,19 @@
+"""The tuning benchmark runs end to end in its --quick form."""
+
+import importlib.util
+import os
+
+import pytest
+
+BENCH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks", "bench_tuning.py")
+
+
+@pytest.mark.slow
+def test_bench_tuning_quick(tmp_path, capsys):
+    spec = importlib.util.spec_from_file_location("bench_tuning", BENCH)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    assert bench.main(["--quick", "--directory", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "| Hyperband (factor 3) |" in out and "| Random search |" in out
+    assert "| growth |" in out and "OK" in out

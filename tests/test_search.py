@@ -1,0 +1,248 @@
+"""Tests for nnzoo.tuning's keras-tuner search (one process).
+
+The multi-process tests (resume after SIGKILL, distributed search,
+multi-worker training) are in test_search_distributed.py.
+"""
+
+import os
+
+import keras_tuner
+import numpy as np
+import pandas as pd
+import pytest
+
+import nnzoo
+from nnzoo.tuning import TuneResult, hypermodel, tune
+from nnzoo.tuning._data import infer_task, prepare
+from nnzoo.tuning._spaces import SPACES, factory_arguments
+
+FAMILIES = sorted(SPACES)
+# Small, fast settings every training test uses.
+TINY = dict(epochs=2, batch_size=16, depth=1, units=8, steps_per_execution=1, verbose=0)
+
+
+def blobs(n=60, classes=("a", "b", "c"), seed=0, features=4):
+    """A learnable classification set with string labels."""
+    rng = np.random.default_rng(seed)
+    y = np.array([classes[i % len(classes)] for i in range(n)])
+    centers = {c: rng.normal(scale=3.0, size=features) for c in classes}
+    X = np.stack([centers[c] for c in y]) + rng.normal(size=(n, features))
+    return X.astype("float32"), y
+
+
+# --------------------------------------------------------------------------- the spaces table
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_space_table_names_real_factory_arguments(family):
+    space = SPACES[family]
+    entry = nnzoo.get_entry(family)
+    args = set(factory_arguments(entry.builder))
+    stacked = {name for stack in space.stacks for name in stack.params}
+    for param in space.params:
+        assert param.name in args or param.name in stacked, f"{family}: {param.name} maps to no argument"
+        assert param.kind in ("int", "float", "choice", "bool")
+    for stack in space.stacks:
+        assert stack.target in args
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_hypermodel_default_space_builds(family):
+    entry = nnzoo.get_entry(family)
+    context = {} if not entry.supervised else {"task": "multiclass", "num_classes": 3}
+    hm = hypermodel(family, entry.example_input_shape, **context)
+    assert isinstance(hm, keras_tuner.HyperModel)
+    hp = keras_tuner.HyperParameters()
+    model = hm.build(hp)
+    assert set(hm.space.names) <= set(hp.values)
+    expected = (None, 3) if entry.supervised else (None, *entry.example_input_shape)
+    assert tuple(model.output_shape) == expected
+
+
+def test_fixed_values_leave_the_space_and_reach_the_factory():
+    hm = hypermodel("cnn", (8, 8, 1), num_classes=4, kernel_size=5, dropout=0.2, padding="same")
+    assert "kernel_size" not in hm.space.names and "dropout" not in hm.space.names
+    assert "blocks" in hm.space.names and "filters" in hm.space.names
+    kwargs = hm.build_kwargs({"blocks": 2, "filters": 8, "dense_units": 0})
+    assert kwargs["filters"] == (8, 16)  # doubling per block
+    assert kwargs["dense_units"] == ()
+    assert kwargs["kernel_size"] == 5 and kwargs["dropout"] == 0.2 and kwargs["padding"] == "same"
+
+    # A tuple for a stack fixes the whole stack (width and depth leave the space).
+    hm = hypermodel("ffnn", (6,), num_classes=3, hidden_units=(16, 8))
+    assert "units" not in hm.space.names and "depth" not in hm.space.names
+    model = hm.build(keras_tuner.HyperParameters())
+    assert [layer.units for layer in model.layers if layer.name.startswith("dense_")] == [16, 8]
+
+
+def test_cnn_blocks_are_capped_by_the_image_size():
+    hm = hypermodel("cnn", (4, 4, 1), num_classes=2)
+    blocks = next(p for p in hm.space.params if p.name == "blocks")
+    assert blocks.high == 2  # 4 -> 2 -> 1: a third pooled block would not fit
+
+
+def test_keras_tuner_overrides_narrow_and_extend():
+    hp = keras_tuner.HyperParameters()
+    hp.Choice("units", [8, 16])
+    hp.Choice("optimizer", ["adam", "sgd"])
+    hm = hypermodel("ffnn", (6,), num_classes=3, hyperparameters=hp, depth=1)
+    assert "optimizer" in hm.space.names
+    units = next(p for p in hm.space.params if p.name == "units")
+    assert units.values == (8, 16)
+    hp = keras_tuner.HyperParameters()
+    model = hm.build(hp)  # declares the space, with its defaults
+    assert model.get_layer("dense_1").units == 8 and hp.values["optimizer"] == "adam"
+    hp.values.update(units=16, optimizer="sgd")
+    model = hm.build(hp)
+    assert model.get_layer("dense_1").units == 16
+    assert type(model.optimizer).__name__ == "SGD"
+
+
+def test_unknown_hyperparameter_lists_the_valid_ones():
+    with pytest.raises(ValueError) as info:
+        hypermodel("ffnn", (6,), num_classes=3, unitz=32)
+    text = str(info.value)
+    assert "Did you mean 'units'?" in text
+    for name in ("depth", "units", "learning_rate", "hidden_units", "optimizer"):
+        assert name in text
+    assert text.endswith("Received: unitz=32")
+
+
+@pytest.mark.parametrize("algorithm", ["random", "hyperband", "bayesian", "grid"])
+def test_a_seed_fixes_the_oracle_even_when_it_is_zero(algorithm):
+    from nnzoo.tuning._search import _make_oracle
+
+    seeds = {_make_oracle(algorithm, "val_loss", 3, 2, seed=0).seed for _ in range(3)}
+    assert len(seeds) == 1
+
+
+# --------------------------------------------------------------------------- data handling
+
+
+def test_task_is_inferred_from_the_targets():
+    assert infer_task(np.array([0.5, 1.5])) == "regression"
+    assert infer_task(np.array([0, 1, 1])) == "binary"
+    assert infer_task(np.array(["x", "y", "z"])) == "multiclass"
+    assert infer_task(np.array([[0, 1], [1, 1]])) == "multilabel"
+
+
+def test_validation_split_is_shuffled_and_stratified():
+    X = np.arange(40, dtype="float32").reshape(20, 2)
+    y = np.repeat([0, 1], 10)  # sorted labels: a tail split would hold one class
+    data = prepare(nnzoo.get_entry("ffnn"), X, y, task=None, validation_split=0.2, validation_data=None, cv=None,
+                   seed=None)
+    (train_idx, val_idx), = data.folds
+    assert sorted(np.bincount(data.y[val_idx].astype(int))) == [2, 2]
+    assert set(val_idx) != set(range(16, 20))
+    assert len(set(train_idx) | set(val_idx)) == 20 and not set(train_idx) & set(val_idx)
+
+
+def _error(**kwargs):
+    X, y = blobs(24)
+    args = dict(X=X, y=y, max_trials=1, directory=kwargs.pop("directory"), verbose=0)
+    args.update(kwargs)
+    name = args.pop("name", "ffnn")
+    with pytest.raises(ValueError) as info:
+        tune(name, **args)
+    return str(info.value)
+
+
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        ({"name": "fnn"}, "Unknown model name"),
+        ({"unitz": 8}, "Unknown hyperparameter"),
+        ({"cv": 1}, "`cv` must be at least 2"),
+        ({"y": np.zeros(24, dtype=int)}, "single class"),
+        ({"X": np.full((24, 4), np.nan)}, "NaN or infinite"),
+        ({"y": np.r_[np.ones(23), np.inf]}, "NaN or infinite"),
+        ({"y": np.array(["a", "b"] * 10)}, "different numbers of samples"),
+        ({"algorithm": "genetic"}, "Unknown `algorithm`"),
+        ({"objective": "accuracy"}, "Did you mean 'val_accuracy'?"),
+        ({"cv": 20}, "more folds than the smallest class"),
+        ({"validation_split": 1.5}, "validation_split"),
+        ({"name": "autoencoder"}, "reconstructs X"),
+    ],
+)
+def test_bad_input_fails_before_any_training(tmp_path, kwargs, fragment):
+    text = _error(directory=tmp_path, **kwargs)
+    assert fragment in text
+    assert "Received:" in text
+    assert not any(tmp_path.iterdir()), "nothing may be written before the input is checked"
+
+
+# --------------------------------------------------------------------------- searches
+
+
+def test_tune_with_cv_returns_model_table_and_csv(tmp_path, capsys):
+    X, y = blobs(60)
+    result = tune("ffnn", X, y, cv=2, max_trials=2, directory=tmp_path, seed=3, **{**TINY, "verbose": 1})
+    assert isinstance(result, TuneResult)
+    out = capsys.readouterr().out.strip().splitlines()
+    # One header, one line per trial, one summary; no keras-tuner display.
+    assert len(out) == 4, out
+    assert out[1].startswith("trial 1/2 |") and "val_accuracy=" in out[1] and "best" in out[1]
+    assert not any("Search:" in line or "Best val_accuracy So Far" in line for line in out)
+
+    table = result.trials
+    assert isinstance(table, pd.DataFrame)
+    assert len(table) == 2 and set(table["status"]) == {"COMPLETED"}
+    for column in ("trial", "score", "activation", "dropout", "learning_rate", "val_accuracy", "val_loss",
+                   "best_epoch", "seconds", "tuner_id", "starts"):
+        assert column in table.columns
+    assert "units" not in table.columns  # fixed, so not a hyperparameter
+    assert table["epochs_run"].max() <= 2 * 2  # 2 folds, at most 2 epochs each
+    saved = pd.read_csv(result.table_path)
+    assert list(saved.columns) == list(table.columns) and len(saved) == 2
+    assert os.path.dirname(result.table_path) == result.project_dir == os.path.join(str(tmp_path), "ffnn")
+
+    assert result.objective == "val_accuracy" and result.task == "multiclass"
+    assert result.best_score == table["score"].max()
+    assert set(result.best_hyperparameters) == {"activation", "dropout", "batch_norm", "l2", "learning_rate"}
+    assert list(result.classes) == ["a", "b", "c"]
+    probs = np.asarray(result.model(X[:5], training=False))
+    assert probs.shape == (5, 3) and np.allclose(probs.sum(axis=1), 1, atol=1e-5)
+    rebuilt = nnzoo.build(result.name, result.input_shape, **result.build_kwargs)
+    assert rebuilt.count_params() == result.model.count_params()
+    assert 1 <= result.refit_epochs <= 2
+
+
+def test_hyperband_continues_from_earlier_rounds_quietly(tmp_path, capsys, recwarn):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(48, 3)).astype("float32")
+    y = X @ np.array([1.0, -2.0, 0.5], dtype="float32")  # floats: regression
+    gradients_before = _custom_gradients()
+    result = tune("ffnn", X, y, algorithm="hyperband", max_trials=4, epochs=3, refit=False, directory=tmp_path,
+                  seed=0, batch_size=16, depth=1, units=8, steps_per_execution=1, verbose=0)
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+    assert not [w for w in recwarn if issubclass(w.category, UserWarning)]  # e.g. no skipped-variable warnings
+    assert result.task == "regression" and result.objective == "val_loss" and result.model is None
+    table = result.trials
+    assert len(table) == 4 and set(table["status"]) == {"COMPLETED"}
+    # Hyperband's first round trains 1 epoch; the next round continues the best for epochs 2-3.
+    assert list(table["budget_epochs"]) == [1, 1, 1, 3]
+    last = table.iloc[-1]
+    assert last["warm_start_trial"] in (0, 1, 2)
+    assert last["epochs_run"] <= 2  # started from epoch 1, not from scratch
+    assert os.path.exists(os.path.join(result.project_dir, f"trial_{int(last['warm_start_trial'])}",
+                                       "fold0.weights.h5"))
+    # Trials leave no gradient functions behind in TensorFlow's global registry
+    # (each would keep a dead train graph alive; tensorflow/tensorflow#61791).
+    assert _custom_gradients() == gradients_before
+
+
+def _custom_gradients():
+    from tensorflow.python.framework import ops as tf_ops
+
+    return {k for k in tf_ops._gradient_registry._registry if str(k).startswith("CustomGradient-")}
+
+
+def test_autoencoder_tunes_without_targets(tmp_path):
+    rng = np.random.default_rng(0)
+    X = (rng.normal(size=(40, 2)) @ rng.normal(size=(2, 8))).astype("float32")
+    result = tune("autoencoder", X, max_trials=1, epochs=1, directory=tmp_path, encoding_dim=2, depth=0,
+                  steps_per_execution=1,
+                  verbose=0)
+    assert result.task == "reconstruction" and result.objective == "val_loss"
+    assert result.model.output_shape == (None, 8)
