@@ -561,6 +561,83 @@ def _saved_model_data(args: argparse.Namespace, path: str):
     return meta, train, test, test_size, seed
 
 
+ALGORITHMS = ("random", "hyperband", "bayesian", "grid")
+
+
+@command(
+    "tune", "search a model's hyperparameters with keras-tuner, then save the best",
+    arg("model", metavar="MODEL", help="a registered model name (see 'nnzoo list')"),
+    *_DATA_ARGS,
+    arg("--algorithm", choices=ALGORITHMS, default="hyperband", help="search algorithm (default hyperband)"),
+    arg("--max-trials", type=int, default=10, metavar="N", help="trials in the search (default 10)"),
+    arg("--epochs", type=int, default=20, metavar="N", help="maximum epochs per trial (default 20)"),
+    arg("--batch-size", type=int, default=32, metavar="N", help="batch size (default 32)"),
+    arg("--cv", type=int, default=None, metavar="K", help="k-fold cross-validation inside each trial"),
+    arg("--directory", default="nnzoo_tuning", metavar="DIR", help="search state, resumable (default ./nnzoo_tuning)"),
+    arg("--overwrite", action="store_true", help="start over instead of resuming"),
+    arg("--out", default=None, metavar="FILE.keras", help="where to save the best model (default MODEL.tuned.keras)"),
+)
+def _cmd_tune(args: argparse.Namespace, out: Output) -> int:
+    """Search hyperparameters, retrain the best, score it and save it.
+
+    The train part of the data is searched (a stratified hold-out per
+    trial, or --cv folds); the best configuration is retrained on it and
+    scored on the test part. The search state lives in --directory: run
+    the same command again to resume an interrupted search. The best model
+    is saved like 'nnzoo train' saves, so 'nnzoo evaluate' and 'nnzoo
+    export' work on it.
+
+    Example:
+      nnzoo tune ffnn --data wine --algorithm hyperband --max-trials 20
+    """
+    import nnzoo
+    from nnzoo.evaluate import evaluate
+    from nnzoo.tuning import tune
+
+    entry = nnzoo.get_entry(args.model)
+    test_size = 0.2 if args.test_size is None else args.test_size
+    seed = 0 if args.seed is None else args.seed
+    _check_ranges(args, test_size)
+    if args.max_trials < 1:
+        raise UsageError(f"--max-trials must be at least 1; got {args.max_trials}")
+    path = _check_out(args.out or f"{entry.name}.tuned.keras")
+    train, test = _load_data(args.data, args.target, test_size, seed)
+    _check_model_fits(entry, train, args.data)
+    if not entry.supervised:
+        train, test = _as_reconstruction(train), _as_reconstruction(test)
+    out.say(f"Tuning {entry.name} on {args.data} ({args.algorithm}, up to {args.max_trials} trials): "
+            f"{len(train)} train rows, task {train.task}")
+    start = time.perf_counter()
+    result = tune(
+        entry.name, train.X, train.y if entry.supervised else None,
+        algorithm=args.algorithm, max_trials=args.max_trials, epochs=args.epochs, batch_size=args.batch_size,
+        cv=args.cv, directory=args.directory, overwrite=args.overwrite, seed=seed,
+        verbose=0 if out.json_mode else 1, **({"task": train.task} if entry.supervised else {}),
+    )
+    seconds = time.perf_counter() - start
+    evaluation = None if test is None else evaluate(result.model, test, task=train.task)
+    run = _Run(model=result.model, history={}, fit_seconds=seconds, epochs_run=result.refit_epochs,
+               best_epoch=None, evaluation=evaluation)
+    files = _save_all(run, path, model_name=entry.name, source=args.data, train=train, test_size=test_size,
+                      seed=seed, target=args.target)
+    files["trials"] = os.path.abspath(result.table_path)
+
+    rows = [("model", entry.name), ("trials", len(result.trials)), (f"best {result.objective}", result.best_score)]
+    rows += [(f"  {k}", v) for k, v in result.best_hyperparameters.items()]
+    if evaluation is not None:
+        rows += _metric_rows(evaluation)
+    rows += [("seconds", f"{seconds:.1f}")] + [(f"{k} file", v) for k, v in files.items()]
+    out.say("")
+    out.table(rows, title="Summary")
+    out.data({
+        "command": "tune", "model": entry.name, "data": args.data, "task": train.task,
+        "algorithm": args.algorithm, "trials": len(result.trials), "objective": result.objective,
+        "best_score": result.best_score, "best_hyperparameters": result.best_hyperparameters,
+        "seconds": seconds, "test": None if evaluation is None else evaluation.to_dict(), "files": files,
+    })
+    return OK
+
+
 QUANTIZE_MODES = ("none", "dynamic", "float16", "int8")
 
 

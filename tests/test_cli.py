@@ -247,3 +247,19 @@ def test_quickstart_reaches_097_quickly(tmp_path, capsys):
         "cnn_digits.keras", "cnn_digits.nnzoo.json", "confusion_matrix.png", "history.png"]
     code, scored = _main_json(capsys, "evaluate", payload["files"]["model"], "--data", "digits")
     assert scored["accuracy"] == pytest.approx(payload["test_accuracy"])
+
+
+def test_tune_saves_best_and_resumes(tmp_path, capsys):
+    out = tmp_path / "best.keras"
+    argv = ["tune", "ffnn_small", "--data", "iris", "--algorithm", "random", "--max-trials", "2",
+            "--epochs", "2", "--directory", str(tmp_path / "search"), "--out", str(out)]
+    code, first = _main_json(capsys, *argv)
+    assert code == 0 and first["trials"] == 2 and first["task"] == "multiclass"
+    assert out.is_file() and Path(first["files"]["trials"]).is_file()
+    assert 0.0 <= first["test"]["accuracy"] <= 1.0
+    # Same command again: the finished search resumes with nothing left to run.
+    code, again = _main_json(capsys, *argv)
+    assert code == 0 and again["trials"] == 2
+    assert again["best_hyperparameters"] == first["best_hyperparameters"]
+    code, scored = _main_json(capsys, "evaluate", str(out), "--data", "iris")
+    assert code == 0 and scored["accuracy"] == pytest.approx(first["test"]["accuracy"])
