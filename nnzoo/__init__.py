@@ -24,6 +24,7 @@ from nnzoo.models import (
     build_vgg16_transfer,
     reconstruction_error,
 )
+from nnzoo.training import fit
 
 __version__ = "0.1.0.dev0"
 
@@ -34,6 +35,7 @@ __all__ = [
     "build_ffnn",
     "build_lstm",
     "build_vgg16_transfer",
+    "fit",
     "get_entry",
     "list_models",
     "reconstruction_error",
