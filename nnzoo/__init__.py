@@ -22,6 +22,7 @@ from nnzoo.models import (
     build_ffnn,
     build_lstm,
     build_vgg16_transfer,
+    fit_cached,
     reconstruction_error,
 )
 from nnzoo.training import fit
@@ -36,6 +37,7 @@ __all__ = [
     "build_lstm",
     "build_vgg16_transfer",
     "fit",
+    "fit_cached",
     "get_entry",
     "list_models",
     "reconstruction_error",
