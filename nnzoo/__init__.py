@@ -22,8 +22,10 @@ from nnzoo.models import (
     build_ffnn,
     build_lstm,
     build_vgg16_transfer,
+    fit_cached,
     reconstruction_error,
 )
+from nnzoo.training import fit
 
 __version__ = "0.1.0.dev0"
 
@@ -34,6 +36,8 @@ __all__ = [
     "build_ffnn",
     "build_lstm",
     "build_vgg16_transfer",
+    "fit",
+    "fit_cached",
     "get_entry",
     "list_models",
     "reconstruction_error",

@@ -4,7 +4,7 @@ from nnzoo.models.autoencoder import build_autoencoder, reconstruction_error
 from nnzoo.models.cnn import build_cnn
 from nnzoo.models.ffnn import build_ffnn
 from nnzoo.models.rnn import build_lstm
-from nnzoo.models.transfer import build_vgg16_transfer
+from nnzoo.models.transfer import build_vgg16_transfer, fit_cached
 
 __all__ = [
     "build_autoencoder",
@@ -12,5 +12,6 @@ __all__ = [
     "build_ffnn",
     "build_lstm",
     "build_vgg16_transfer",
+    "fit_cached",
     "reconstruction_error",
 ]

@@ -9,7 +9,7 @@ from nnzoo._compile import finish, parse_options
 from nnzoo._heads import resolve_head
 from nnzoo._layers import Hidden
 from nnzoo._registry import register_family
-from nnzoo._validation import check_choice, check_input_shape, check_int, check_units, fail, fail_type
+from nnzoo._validation import check_choice, check_float, check_input_shape, check_int, check_units, fail, fail_type
 
 #: File name Keras caches the notop ImageNet weights under (~/.keras/models/).
 IMAGENET_NOTOP_FILE = "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"
@@ -176,3 +176,133 @@ def _freeze(base, trainable_layers: int) -> None:
         layer.trainable = False
     for layer in convs[len(convs) - trainable_layers :] if trainable_layers else []:
         layer.trainable = True
+
+
+def fit_cached(model, x, y, *, batch_size: int | None = None, validation_data=None, validation_split: float = 0.0,
+               **fit_kwargs: Any):
+    """Trains the head of a frozen-base transfer model on cached base features.
+
+    With the VGG16 base frozen, every epoch of `model.fit` runs the images
+    through the same fixed base again. `fit_cached` runs the preprocessing
+    and the base once over `x` (and the validation images), then trains only
+    the `"head"` sub-model on those features. The head's layers are the
+    model's own, so afterwards `model` predicts, saves and exports with the
+    trained head, and its optimizer state carries over to a later
+    `model.fit` (for example for fine-tuning).
+
+    The features are held in memory: `len(x)` times the base's output size
+    (512 floats per image with 32x32 inputs; 7x7x512 with 224x224).
+
+    Args:
+        model: A compiled model from `build_vgg16_transfer` with
+            `trainable_layers=0`.
+        x: Raw 0-255 RGB images, shape `(n, height, width, 3)`.
+        y: Targets, as for `model.fit`.
+        batch_size: Samples per step, for the base pass and the head's
+            training (default 32).
+        validation_data: `(x_val, y_val)` images and targets, or `None`.
+        validation_split: Fraction of `x`, taken from the end, held out for
+            validation (as in `model.fit`).
+        **fit_kwargs: Other `fit` arguments (`epochs`, `callbacks`,
+            `verbose`, `class_weight`, ...). Callbacks see the head model
+            (`callback.model` is a model over the head's layers), so a
+            checkpoint callback saves the head; save `model` afterwards for
+            the full model.
+
+    Returns:
+        The `keras.callbacks.History` of the head's training.
+
+    Raises:
+        ValueError: If `model` is not a compiled `build_vgg16_transfer` model,
+            or if its base is not fully frozen (`trainable_layers > 0`:
+            fine-tuning changes the base, so its features cannot be cached;
+            use `nnzoo.fit` or `model.fit`).
+
+    Example:
+
+    >>> import numpy as np
+    >>> from nnzoo import build_vgg16_transfer, fit_cached
+    >>> x = np.random.uniform(0, 255, size=(16, 32, 32, 3)).astype("float32")
+    >>> y = np.arange(16) % 2
+    >>> model = build_vgg16_transfer((32, 32, 3), 2, weights=None)
+    >>> history = fit_cached(model, x, y, epochs=2, verbose=0)
+    >>> len(history.history["loss"])
+    2
+    """
+    import keras
+
+    from nnzoo.training import fit
+
+    preprocess, base, head = _transfer_parts(model)
+    batch_size = 32 if batch_size is None else check_int("batch_size", batch_size)
+    validation_split = check_float("validation_split", validation_split, low=0.0, high=1.0, high_inclusive=False)
+    if validation_split and validation_data is not None:
+        fail("`validation_split` and `validation_data` are exclusive", "one of them",
+             validation_split=validation_split, validation_data=type(validation_data).__name__)
+
+    def features(images, name):
+        return _base_features(preprocess, base, images, batch_size, name, model.input_shape[1:])
+
+    feats = features(x, "x")
+    if validation_data is not None:
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            fail("`validation_data` must be a pair", "(x_val, y_val) with raw images", validation_data=type(validation_data).__name__)
+        validation_data = (features(validation_data[0], "x_val"), validation_data[1])
+    # A model over the head's own graph: the same layers and weights, without
+    # compiling (and so changing the saved config of) the nested `head`.
+    trainer = keras.Model(head.inputs, head.outputs, name=f"{model.name}_head")
+    config = model.get_compile_config()
+    trainer.compile(
+        optimizer=model.optimizer,  # shared: its state carries over to `model`
+        loss=model.loss,
+        metrics=config.get("metrics"),
+        loss_weights=config.get("loss_weights"),
+        weighted_metrics=config.get("weighted_metrics"),
+        steps_per_execution=model.steps_per_execution,
+        jit_compile=model.jit_compile,
+    )
+    return fit(trainer, feats, y, batch_size=batch_size, validation_data=validation_data,
+               validation_split=validation_split, **fit_kwargs)
+
+
+def _transfer_parts(model):
+    """`(preprocess, base, head)` of a compiled, fully frozen transfer model; fails otherwise."""
+    names = [layer.name for layer in getattr(model, "layers", ())]
+    if not all(n in names for n in ("vgg16_preprocess", "vgg16", "head")):
+        fail(
+            "fit_cached needs a model from build_vgg16_transfer",
+            "a model with the layers 'vgg16_preprocess', 'vgg16' and 'head'",
+            layers=names,
+        )
+    if not getattr(model, "compiled", False):
+        fail("The model is not compiled", "a model from build_vgg16_transfer with compile=True", model=model.name)
+    preprocess, base, head = (model.get_layer(n) for n in ("vgg16_preprocess", "vgg16", "head"))
+    if base.trainable_weights or preprocess.trainable_weights:
+        trainable = [layer.name for layer in base.layers if layer.trainable_weights]
+        fail(
+            f"fit_cached needs a frozen VGG16 base, but {len(trainable)} of its layers are trainable "
+            "(trainable_layers > 0, or the base was unfrozen): their features change at every step, so they "
+            "cannot be cached. Fine-tune with nnzoo.fit or model.fit instead",
+            "a model built with trainable_layers=0",
+            trainable_base_layers=trainable,
+        )
+    return preprocess, base, head
+
+
+def _base_features(preprocess, base, images, batch_size: int, name: str, input_shape):
+    """Runs preprocessing and the base over `images` once, in batches; returns a NumPy array."""
+    import keras
+    import numpy as np
+
+    if not hasattr(images, "shape"):
+        images = np.asarray(images)
+    if tuple(images.shape[1:]) != tuple(input_shape):
+        fail(f"`{name}` does not match the model's input", f"images of shape (n, {', '.join(map(str, input_shape))})",
+             **{f"{name}.shape": tuple(images.shape)})
+    images = np.asarray(images, dtype=keras.config.floatx())
+    if not len(images):
+        fail(f"`{name}` holds no images", "at least one image", **{f"{name}.shape": tuple(images.shape)})
+    # Eager calls, one per batch: the convolutions dominate, and nothing is traced (tracing VGG16 costs seconds).
+    chunks = [keras.ops.convert_to_numpy(base(preprocess(images[i : i + batch_size]), training=False))
+              for i in range(0, len(images), batch_size)]
+    return np.concatenate(chunks)

@@ -1,0 +1,240 @@
+"""`fit`: `model.fit` on in-memory arrays, with a fast input pipeline.
+
+For NumPy (or pandas) inputs, Keras 3 on TensorFlow wraps the arrays in a
+`tf.data` pipeline whose iterator is rebuilt twice per epoch, plus twice
+more for the validation data; each rebuild costs tens of milliseconds, which
+on small data sets is more than the epoch's compute (see
+`benchmarks/run.py --only throughput`). `fit` builds a plain pipeline
+(`from_tensor_slices -> shuffle -> batch -> prefetch`) whose iterators cost
+well under a millisecond, and otherwise calls `model.fit` unchanged: the
+same epochs, batches, shuffling, `validation_split`, callbacks and History.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+from nnzoo._validation import check_float, check_int, fail, fail_type
+
+__all__ = ["fit"]
+
+#: `model.fit` arguments whose meaning for arrays `fit` cannot keep with a
+#: finite per-epoch dataset; when given, `fit` calls `model.fit` on the arrays.
+_PASS_THROUGH_KWARGS = ("steps_per_epoch", "validation_steps")
+
+
+def fit(
+    model,
+    x: Any = None,
+    y: Any = None,
+    *,
+    batch_size: int | None = None,
+    epochs: int = 1,
+    validation_split: float = 0.0,
+    validation_data: Any = None,
+    shuffle: bool | str = True,
+    sample_weight: Any = None,
+    **fit_kwargs: Any,
+):
+    """Trains a compiled model on arrays like `model.fit`, only faster.
+
+    Arrays (NumPy, pandas, lists, or dicts/tuples of them for multi-input
+    models) are fed through a `tf.data` pipeline built once for the whole
+    `fit`: the training set is reshuffled every epoch, batched and
+    prefetched; the validation set is batched and prefetched. Each epoch
+    sees every sample exactly once, whatever the model's
+    `steps_per_execution` (also when an epoch has fewer steps than that).
+    `validation_split` takes the last fraction of the samples before
+    shuffling, exactly as `model.fit` does.
+
+    Anything that is not an array (a `tf.data.Dataset`, a
+    `keras.utils.PyDataset`, a generator), a non-TensorFlow backend,
+    `shuffle="batch"`, `steps_per_epoch` or `validation_steps` goes to
+    `model.fit` unchanged.
+
+    Args:
+        model: A compiled `keras.Model`.
+        x: Input data.
+        y: Targets (`None` when `x` is a dataset).
+        batch_size: Samples per step (default 32, as in `model.fit`).
+        epochs: Number of epochs.
+        validation_split: Fraction of the training data, taken from the end,
+            held out for validation, in [0, 1).
+        validation_data: `(x_val, y_val)` or `(x_val, y_val,
+            sample_weight_val)` arrays, or a dataset.
+        shuffle: Reshuffle the training data every epoch.
+        sample_weight: Per-sample weights for the training data.
+        **fit_kwargs: Other `model.fit` arguments (`callbacks`, `verbose`,
+            `class_weight`, `initial_epoch`, `validation_freq`,
+            `validation_batch_size`, ...).
+
+    Returns:
+        The `keras.callbacks.History` of `model.fit`.
+
+    Raises:
+        ValueError: For an uncompiled model, arrays of different lengths, a
+            `validation_split` outside [0, 1) or one that leaves no training
+            or validation sample, or both `validation_split` and
+            `validation_data`.
+        TypeError: For a `batch_size` or `epochs` that is not an integer.
+
+    Example:
+
+    >>> import numpy as np
+    >>> import nnzoo
+    >>> from nnzoo.callbacks import standard_callbacks
+    >>> X = np.random.rand(200, 8).astype("float32")
+    >>> y = (X.sum(axis=1) > 4).astype("int32")
+    >>> model = nnzoo.build_ffnn((8,), task="binary")
+    >>> history = nnzoo.fit(model, X, y, epochs=3, validation_split=0.2,
+    ...                     callbacks=standard_callbacks(patience=10), verbose=0)
+    >>> len(history.history["val_loss"])
+    3
+    """
+    if not getattr(model, "compiled", False):
+        fail("The model is not compiled", "a model from an nnzoo factory or one after `model.compile(...)`", model=model)
+    if batch_size is not None:
+        batch_size = check_int("batch_size", batch_size)
+    epochs = check_int("epochs", epochs, minimum=0)
+    validation_split = check_float("validation_split", validation_split, low=0.0, high=1.0, high_inclusive=False)
+    if validation_split and validation_data is not None:
+        fail(
+            "`validation_split` and `validation_data` are exclusive",
+            "one of them",
+            validation_split=validation_split,
+            validation_data=type(validation_data).__name__,
+        )
+    kwargs = dict(batch_size=batch_size, epochs=epochs, validation_split=validation_split,
+                  validation_data=validation_data, shuffle=shuffle, sample_weight=sample_weight, **fit_kwargs)
+    if not _fast_path_applies(x, y, validation_data, shuffle, fit_kwargs):
+        return model.fit(x, y, **kwargs)
+
+    import keras
+
+    train = _as_arrays(x, y, sample_weight, "x", "y", "sample_weight")
+    n = _num_samples(train, "x")
+    if validation_split:
+        split_at = int(math.floor(n * (1.0 - validation_split)))
+        if split_at in (0, n):
+            fail(
+                f"`validation_split` leaves no {'training' if split_at == 0 else 'validation'} sample "
+                f"out of {n}",
+                "more samples or another validation_split",
+                validation_split=validation_split,
+            )
+        val = keras.tree.map_structure(lambda a: a[split_at:], train)
+        train = keras.tree.map_structure(lambda a: a[:split_at], train)
+    elif validation_data is not None:
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+            fail("`validation_data` must be a pair or a triple of arrays", "(x_val, y_val) or (x_val, y_val, sample_weight_val)",
+                 validation_data=type(validation_data).__name__)
+        val = _as_arrays(*validation_data, *([None] * (3 - len(validation_data))), "x_val", "y_val", "sample_weight_val")
+        _num_samples(val, "x_val")
+    else:
+        val = None
+
+    batch_size = batch_size or 32
+    val_batch_size = fit_kwargs.pop("validation_batch_size", None) or batch_size
+    train_ds = _dataset(train, batch_size, shuffle=bool(shuffle))
+    val_ds = _dataset(val, val_batch_size, shuffle=False) if val is not None else None
+    return model.fit(train_ds, epochs=epochs, validation_data=val_ds, shuffle=False, **fit_kwargs)
+
+
+def _fast_path_applies(x, y, validation_data, shuffle, fit_kwargs) -> bool:
+    """Whether `fit` can build its own pipeline and keep `model.fit`'s meaning."""
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        return False
+    if not isinstance(shuffle, bool) or any(fit_kwargs.get(k) is not None for k in _PASS_THROUGH_KWARGS):
+        return False
+    if not _is_array_like(x) or (y is not None and not _is_array_like(y)):
+        return False
+    if validation_data is not None:
+        if not isinstance(validation_data, (tuple, list)):
+            return False
+        if not all(v is None or _is_array_like(v) for v in validation_data):
+            return False
+    return True
+
+
+def _is_array_like(data) -> bool:
+    """Arrays, array-likes and dicts/lists/tuples of them; not datasets or generators."""
+    if isinstance(data, dict):
+        return bool(data) and all(_is_array_like(v) for v in data.values())
+    if isinstance(data, (list, tuple)):
+        if data and all(isinstance(v, numbers.Number) or _is_array_like(v) for v in data):
+            return True
+        return False
+    if isinstance(data, (str, bytes)) or data is None:
+        return False
+    # NumPy arrays, pandas objects, tensors: all have a shape and a dtype.
+    return hasattr(data, "shape") and (hasattr(data, "dtype") or hasattr(data, "dtypes"))
+
+
+def _to_array(a):
+    """An array with floats in `keras.config.floatx()`, as `model.fit` would cast them."""
+    import keras
+    import numpy as np
+
+    if hasattr(a, "numpy") and not isinstance(a, np.ndarray):  # eager tensors
+        a = a.numpy()
+    a = np.asarray(a)
+    if np.issubdtype(a.dtype, np.floating) and a.dtype != np.dtype(keras.config.floatx()):
+        a = a.astype(keras.config.floatx())
+    return a
+
+
+def _as_arrays(x, y, sample_weight, x_name, y_name, w_name):
+    """`(x, y, sample_weight)` as a tuple of array structures, `None`s dropped."""
+    import keras
+
+    def convert(data):
+        if isinstance(data, dict):
+            return {k: _to_array(v) for k, v in data.items()}
+        if isinstance(data, (list, tuple)) and data and not isinstance(data[0], numbers.Number):
+            return tuple(_to_array(v) for v in data)
+        return _to_array(data)
+
+    parts = [convert(x)]
+    if y is not None:
+        parts.append(convert(y))
+    if sample_weight is not None:
+        if y is None:
+            fail("`sample_weight` needs targets", f"`{y_name}` beside `{w_name}`", **{y_name: None})
+        parts.append(_to_array(sample_weight))
+    lengths = {}
+    for name, part in zip((x_name, y_name, w_name), parts):
+        for a in keras.tree.flatten(part):
+            if a.ndim == 0:
+                fail_type(f"`{name}` must hold arrays with a sample axis", "arrays of shape (n_samples, ...)", **{name: a})
+            lengths.setdefault(name, set()).add(int(a.shape[0]))
+    sizes = {k: sorted(v) for k, v in lengths.items()}
+    if len({n for v in sizes.values() for n in v}) > 1:
+        fail("The arrays have different numbers of samples", "the same first dimension everywhere",
+             **{f"{k}_samples": v[0] if len(v) == 1 else v for k, v in sizes.items()})
+    # Always a tuple: `(x,)` keeps a multi-input `x` from being read as `(x, y)`.
+    return tuple(parts)
+
+
+def _num_samples(arrays, name: str) -> int:
+    import keras
+
+    n = int(keras.tree.flatten(arrays)[0].shape[0])
+    if n == 0:
+        fail(f"`{name}` holds no samples", "at least one sample", **{f"{name}_samples": n})
+    return n
+
+
+def _dataset(arrays, batch_size: int, *, shuffle: bool):
+    """A finite, batched, prefetched `tf.data.Dataset`; reshuffled per epoch if asked."""
+    import keras
+    import tensorflow as tf
+
+    ds = tf.data.Dataset.from_tensor_slices(arrays)
+    if shuffle:
+        n = int(keras.tree.flatten(arrays)[0].shape[0])
+        ds = ds.shuffle(n, reshuffle_each_iteration=True)
+    return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)

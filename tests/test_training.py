@@ -1,0 +1,129 @@
+"""`nnzoo.fit` and the steps_per_execution default: same meaning as `model.fit`, epoch by epoch."""
+
+import math
+
+import keras
+import numpy as np
+import pytest
+
+import nnzoo
+from nnzoo import callbacks as cb
+from nnzoo._compile import DEFAULT_STEPS_PER_EXECUTION
+
+
+def _data(n=40, d=4, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d))  # float64 on purpose: cast like model.fit does
+    y = X @ rng.normal(size=(d,)) + 0.1 * rng.normal(size=(n,))
+    return X, y.astype("float32")
+
+
+def _frozen_regressor(d=4, spe=DEFAULT_STEPS_PER_EXECUTION):
+    """A model whose weights barely move, so every epoch's mean loss is the data set's loss."""
+    return nnzoo.build_ffnn((d,), (8,), task="regression", optimizer="sgd", learning_rate=1e-12,
+                            loss="mean_absolute_error", steps_per_execution=spe)
+
+
+@pytest.mark.parametrize("how", ["nnzoo.fit", "model.fit"])
+def test_every_epoch_sees_each_sample_once_when_steps_are_fewer_than_steps_per_execution(how):
+    """40 samples, batch 16: 3 steps per epoch, fewer than steps_per_execution (8)."""
+    assert DEFAULT_STEPS_PER_EXECUTION > 3
+    X, y = _data()
+    model = _frozen_regressor()
+    fit = (lambda *a, **k: nnzoo.fit(model, *a, **k)) if how == "nnzoo.fit" else model.fit
+    hist = fit(X, y, batch_size=16, epochs=4, verbose=0)
+    assert int(model.optimizer.iterations) == 4 * math.ceil(40 / 16)
+    assert len(hist.history["loss"]) == 4
+    # Each epoch's running mean is over every sample once: a missing or repeated batch would change it.
+    full = model.evaluate(X, y, batch_size=40, verbose=0, return_dict=True)["loss"]
+    np.testing.assert_allclose(hist.history["loss"], full, rtol=1e-5)
+
+
+@pytest.mark.parametrize("how", ["nnzoo.fit", "model.fit"])
+def test_validation_split_and_validation_data_match_evaluate(how):
+    X, y = _data(n=50)
+    model = _frozen_regressor()
+    fit = (lambda *a, **k: nnzoo.fit(model, *a, **k)) if how == "nnzoo.fit" else model.fit
+    split_at = int(math.floor(50 * (1 - 0.3)))  # model.fit's rule: the last 30% validate
+    hist = fit(X, y, validation_split=0.3, batch_size=8, epochs=2, verbose=0)
+    assert int(model.optimizer.iterations) == 2 * math.ceil(split_at / 8)
+    val = model.evaluate(X[split_at:], y[split_at:], verbose=0, return_dict=True)["loss"]
+    np.testing.assert_allclose(hist.history["val_loss"], val, rtol=1e-5)
+    hist = fit(X[:20], y[:20], validation_data=(X[20:], y[20:]), batch_size=8, epochs=2, verbose=0)
+    val = model.evaluate(X[20:], y[20:], verbose=0, return_dict=True)["loss"]
+    np.testing.assert_allclose(hist.history["val_loss"], val, rtol=1e-5)
+
+
+def test_fit_and_model_fit_agree_on_unshuffled_data():
+    """Same batches in the same order: the same weights, whatever the input pipeline."""
+    X, y = _data(n=45)
+    models = [nnzoo.build_ffnn((4,), (8,), task="regression", learning_rate=0.01) for _ in range(2)]
+    models[1].set_weights(models[0].get_weights())
+    h1 = nnzoo.fit(models[0], X, y, batch_size=8, epochs=3, shuffle=False, validation_split=0.2, verbose=0)
+    h2 = models[1].fit(X, y, batch_size=8, epochs=3, shuffle=False, validation_split=0.2, verbose=0)
+    np.testing.assert_allclose(h1.history["loss"], h2.history["loss"], rtol=1e-4)
+    np.testing.assert_allclose(h1.history["val_loss"], h2.history["val_loss"], rtol=1e-4)
+    for a, b in zip(models[0].get_weights(), models[1].get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
+def test_epoch_level_callbacks_act_per_epoch():
+    X, y = _data(n=64)
+    model = nnzoo.build_ffnn((4,), (8,), task="regression", learning_rate=0.01)
+    cbs = cb.standard_callbacks(patience=2, schedule="step", epochs=6)  # StepDecay(0.5, every=2)
+    hist = nnzoo.fit(model, X, y, validation_split=0.25, batch_size=16, epochs=6, verbose=0, callbacks=cbs)
+    lrs = hist.history["learning_rate"]
+    assert len(lrs) == len(hist.history["val_loss"]) <= 6
+    np.testing.assert_allclose(lrs[:2], [0.01, 0.01], rtol=1e-6)
+    if len(lrs) > 2:
+        assert lrs[2] <= 0.005 * 1.0001
+
+
+def test_sample_weight_class_weight_and_pandas():
+    pd = pytest.importorskip("pandas")
+    X, y = _data(n=32)
+    labels = (y > 0).astype("int32")
+    model = nnzoo.build_ffnn((4,), (8,), task="binary")
+    frame = pd.DataFrame(X, columns=list("abcd"))
+    hist = nnzoo.fit(model, frame, pd.Series(labels), sample_weight=np.linspace(0.5, 1.5, 32),
+                     epochs=2, verbose=0)
+    assert len(hist.history["loss"]) == 2
+    hist = nnzoo.fit(model, X, labels, class_weight={0: 1.0, 1: 2.0}, epochs=1, verbose=0)
+    assert np.isfinite(hist.history["loss"][0])
+
+
+def test_multi_input_dict_and_dataset_pass_through():
+    import tensorflow as tf
+
+    a = keras.Input((3,), name="a")
+    b = keras.Input((2,), name="b")
+    out = keras.layers.Dense(1)(keras.layers.Concatenate()([a, b]))
+    model = keras.Model({"a": a, "b": b}, out)
+    model.compile(optimizer="adam", loss="mse", steps_per_execution=4)
+    rng = np.random.default_rng(0)
+    x = {"a": rng.normal(size=(20, 3)), "b": rng.normal(size=(20, 2))}
+    y = rng.normal(size=(20, 1))
+    hist = nnzoo.fit(model, x, y, batch_size=8, epochs=2, validation_split=0.25, verbose=0)
+    assert int(model.optimizer.iterations) == 2 * 2
+    assert len(hist.history["val_loss"]) == 2
+    ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(5)
+    nnzoo.fit(model, ds, epochs=1, verbose=0, shuffle=False)
+    assert int(model.optimizer.iterations) == 4 + 4
+
+
+def test_fit_errors_in_house_style():
+    X, y = _data(n=10)
+    with pytest.raises(ValueError, match="not compiled"):
+        nnzoo.fit(nnzoo.build_ffnn((4,), task="regression", compile=False), X, y)
+    model = nnzoo.build_ffnn((4,), task="regression")
+    with pytest.raises(ValueError, match=r"different numbers of samples.*Received: x_samples=10, y_samples=9"):
+        nnzoo.fit(model, X, y[:9])
+    with pytest.raises(ValueError, match="exclusive"):
+        nnzoo.fit(model, X, y, validation_split=0.2, validation_data=(X, y))
+    with pytest.raises(ValueError, match="leaves no training sample"):
+        nnzoo.fit(model, X[:1], y[:1], validation_split=0.5)
+    with pytest.raises(ValueError, match="out of range"):
+        nnzoo.fit(model, X, y, validation_split=1.0)
+    with pytest.raises(TypeError, match="Received: batch_size=2.5"):
+        nnzoo.fit(model, X, y, batch_size=2.5)
+    assert int(model.optimizer.iterations) == 0
