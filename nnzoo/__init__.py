@@ -4,6 +4,10 @@
 the optional parts (`nnzoo.callbacks`, `nnzoo.tuning`, `nnzoo.export`, ...)
 load when first used.
 
+Train with `nnzoo.fit(model, X, y, ...)` (`model.fit` with a faster input
+pipeline for arrays), and a frozen-base transfer model with
+`nnzoo.fit_cached` (the base runs once).
+
 Example:
 
 >>> from nnzoo import build_cnn, list_models

@@ -8,7 +8,7 @@ import pytest
 
 import nnzoo
 from nnzoo import callbacks as cb
-from nnzoo._compile import DEFAULT_STEPS_PER_EXECUTION
+from nnzoo._compile import DEFAULT_STEPS_PER_EXECUTION, FACTORY_STEPS_PER_EXECUTION
 
 
 def _data(n=40, d=4, seed=0):
@@ -18,18 +18,24 @@ def _data(n=40, d=4, seed=0):
     return X, y.astype("float32")
 
 
-def _frozen_regressor(d=4, spe=DEFAULT_STEPS_PER_EXECUTION):
+def _frozen_regressor(d=4):
     """A model whose weights barely move, so every epoch's mean loss is the data set's loss."""
     return nnzoo.build_ffnn((d,), (8,), task="regression", optimizer="sgd", learning_rate=1e-12,
-                            loss="mean_absolute_error", steps_per_execution=spe)
+                            loss="mean_absolute_error")
+
+
+def test_steps_per_execution_defaults():
+    assert nnzoo.build_ffnn((4,), task="binary").steps_per_execution == FACTORY_STEPS_PER_EXECUTION["build_ffnn"]
+    assert nnzoo.build_cnn((8, 8, 1), num_classes=3).steps_per_execution == DEFAULT_STEPS_PER_EXECUTION
+    assert nnzoo.build_ffnn((4,), task="binary", steps_per_execution=1).steps_per_execution == 1
 
 
 @pytest.mark.parametrize("how", ["nnzoo.fit", "model.fit"])
 def test_every_epoch_sees_each_sample_once_when_steps_are_fewer_than_steps_per_execution(how):
-    """40 samples, batch 16: 3 steps per epoch, fewer than steps_per_execution (8)."""
-    assert DEFAULT_STEPS_PER_EXECUTION > 3
+    """40 samples, batch 16: 3 steps per epoch, fewer than the default steps_per_execution."""
     X, y = _data()
     model = _frozen_regressor()
+    assert model.steps_per_execution > 3
     fit = (lambda *a, **k: nnzoo.fit(model, *a, **k)) if how == "nnzoo.fit" else model.fit
     hist = fit(X, y, batch_size=16, epochs=4, verbose=0)
     assert int(model.optimizer.iterations) == 4 * math.ceil(40 / 16)
