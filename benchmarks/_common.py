@@ -2,8 +2,9 @@
 
 Timing on a shared machine is noisy, so every figure the suite reports is a
 ratio of two contenders measured side by side in one process: the
-contenders run in interleaved rounds (the order alternates every round),
-and each side's figure is the median over rounds.
+contenders run in interleaved rounds (the order alternates every round);
+within a round each side's figure is its fastest epoch after the first, and
+a ratio is the median over rounds of the per-round ratios.
 """
 
 from __future__ import annotations
@@ -112,13 +113,27 @@ def epoch_timer():
 
 
 def after_first(values: Sequence[float]) -> float:
-    """Median of the epochs after the first (the first one traces and compiles)."""
-    return median(values[1:] if len(values) > 1 else values)
+    """The fastest epoch after the first (which traces and compiles).
+
+    The fastest, not the mean: on a shared machine other work only ever
+    adds time, so the minimum is the least disturbed measurement.
+    """
+    return min(values[1:] if len(values) > 1 else values)
+
+
+def paired_ratio(slow: Sequence[float], fast: Sequence[float]) -> float:
+    """Median over rounds of `slow[r] / fast[r]`: each pair ran back to back, under the same load."""
+    return median([s / f for s, f in zip(slow, fast) if f > 0])
 
 
 def ratio(slow: float, fast: float) -> str:
     """`slow / fast` as `"1.23x"`."""
     return f"{slow / fast:.2f}x" if fast > 0 else "n/a"
+
+
+def times(value: float) -> str:
+    """A ratio as `"1.23x"`."""
+    return f"{value:.2f}x"
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

@@ -56,9 +56,9 @@ SECTIONS = ("throughput", "levers", "transfer", "startup", "baselines")
 
 #: Full and quick settings of each section.
 SETTINGS = {
-    "throughput": {"full": dict(rounds=4, epochs=6, n=None, kinds=("ffnn", "cnn")),
+    "throughput": {"full": dict(rounds=8, epochs=4, n=None, kinds=("ffnn", "cnn")),
                    "quick": dict(rounds=1, epochs=2, n=160, kinds=("ffnn",))},
-    "levers": {"full": dict(rounds=3, epochs=6, n=None, spes=(1, 4, 8, 16, 32, 64), kinds=("ffnn", "cnn"), jit=True),
+    "levers": {"full": dict(rounds=5, epochs=4, n=None, spes=(1, 4, 8, 16, 32, 64), kinds=("ffnn", "cnn"), jit=True),
                "quick": dict(rounds=1, epochs=2, n=160, spes=(8,), kinds=("ffnn",), jit=False)},
     "transfer": {"full": dict(rounds=3, epochs=8, n=600, size=32), "quick": dict(rounds=1, epochs=2, n=48, size=32)},
     "startup": {"full": dict(rounds=7, cases=3), "quick": dict(rounds=1, cases=1)},
@@ -218,13 +218,19 @@ def keras_run(build, fit_with: str, data, epochs: int, seed: int, measure_predic
 # ---------------------------------------------------------------------------
 
 
+def paired(res: dict, slow: str, fast: str, key: str) -> float:
+    """Median over rounds of `res[slow][r][key] / res[fast][r][key]`."""
+    return C.paired_ratio([m[key] for m in res[slow]], [m[key] for m in res[fast]])
+
+
 def section_throughput(rounds: int, epochs: int, n: int | None, kinds) -> str:
     torch = C.torch_or_none()
     threads = C.tf_threads()
-    out = [f"Digits ({'all' if n is None else n} samples, 80/20 split), batch 32, Adam 1e-3, {epochs} epochs; "
-           f"ms per epoch after the first, median of {rounds} interleaved rounds; test accuracy after the last "
-           f"epoch, median over rounds. Speed-up = other side's time / nnzoo's time (> 1: nnzoo faster); "
-           f"the CPU column divides process CPU time, which a busy machine disturbs less than wall time."]
+    out = [f"Digits ({'all' if n is None else n} samples, 80/20 split), batch 32, Adam 1e-3, {epochs} epochs, "
+           f"{rounds} interleaved rounds. ms/epoch: each round's fastest epoch after the first, median over "
+           f"rounds. Speed-up: other side's time / nnzoo's time in the same round, median over rounds (> 1: "
+           f"nnzoo faster); the CPU column does the same with process CPU time, which a busy machine disturbs "
+           f"less than wall time. Test accuracy after the last epoch, median over rounds."]
     if torch is not None:
         out.append(f"PyTorch runs twice: with TensorFlow's intra-op thread count ({threads}), as specified, and with "
                    "one thread, which is faster for these small models on a busy machine (OpenMP threads wait for "
@@ -270,16 +276,17 @@ def section_throughput(rounds: int, epochs: int, n: int | None, kinds) -> str:
                 continue
             o = med[name]
             rows.append([label, f"`build_{kind}` + `nnzoo.fit`", desc, C.ms(nz["wall"]), C.ms(o["wall"]),
-                         C.ratio(o["wall"], nz["wall"]), C.ratio(o["cpu"], nz["cpu"]), f"{nz['acc']:.3f}",
-                         f"{o['acc']:.3f}"])
+                         C.times(paired(res, name, "nnzoo", "wall")), C.times(paired(res, name, "nnzoo", "cpu")),
+                         f"{nz['acc']:.3f}", f"{o['acc']:.3f}"])
     out.append(C.table(["model", "nnzoo side", "other side", "nnzoo ms/epoch", "other ms/epoch",
                         "speed-up (wall)", "speed-up (CPU)", "nnzoo acc", "other acc"], rows))
     return "\n\n".join(out)
 
 
 def section_levers(rounds: int, epochs: int, n: int | None, spes, kinds, jit: bool) -> str:
-    out = [f"Each lever alone, digits, batch 32, {epochs} epochs, median of {rounds} interleaved rounds. "
-           "Speed-up is against `model.fit` on NumPy with steps_per_execution=1 (plain Keras's default). "
+    out = [f"Each lever alone on the zoo's default models, digits, batch 32, {epochs} epochs, {rounds} "
+           "interleaved rounds, figures as in the throughput table. Speed-up is against `model.fit` on NumPy "
+           "with steps_per_execution=1 (plain Keras's default), in the same round. "
            "The predict columns are the price of steps_per_execution: Keras unrolls it in `predict` and "
            "traces again for each new number of batches (first `predict` on the test set, then on one sample)."]
     rows = []
@@ -295,15 +302,14 @@ def section_levers(rounds: int, epochs: int, n: int | None, spes, kinds, jit: bo
             for cfg in configs
         }
         res = C.interleave(contenders, rounds)
-        base = res[configs[0]]
-        base_wall, base_cpu = C.median([m["wall"] for m in base]), C.median([m["cpu"] for m in base])
-        for (fit_with, spe, jit), ms in res.items():
+        for cfg, ms in res.items():
+            fit_with, spe, jit = cfg
             med = {key: C.median([m[key] for m in ms])
                    for key in ("wall", "cpu", "acc", "first_epoch", "predict_first", "predict_one")}
             is_default = fit_with == "nnzoo.fit" and not jit and spe == default_spe(kind)
             rows.append([kind.upper(), f"`{fit_with}`", f"**{spe}** (default)" if is_default else spe, jit,
-                         C.ms(med["wall"]), C.ratio(base_wall, med["wall"]),
-                         C.ratio(base_cpu, med["cpu"]), f"{med['first_epoch']:.2f}", f"{med['acc']:.3f}",
+                         C.ms(med["wall"]), C.times(paired(res, configs[0], cfg, "wall")),
+                         C.times(paired(res, configs[0], cfg, "cpu")), f"{med['first_epoch']:.2f}", f"{med['acc']:.3f}",
                          C.ms(med["predict_first"]), C.ms(med["predict_one"])])
     out.append(C.table(["model", "fit", "steps_per_execution", "jit_compile", "ms/epoch", "speed-up (wall)",
                         "speed-up (CPU)", "first epoch (s)", "test acc", "first predict, test set (ms)",
@@ -351,17 +357,19 @@ def section_transfer(rounds: int, epochs: int, n: int, size: int) -> str:
     res = C.interleave({"naive": naive, "cached": cached}, rounds)
     med = {k: {key: C.median([m[key] for m in v]) for key in ("epoch", "total", "acc", "extract")} for k, v in res.items()}
     nv, ca = med["naive"], med["cached"]
+    speed = {key: C.times(paired(res, "naive", "cached", key)) for key in ("epoch", "total")}
     head = (f"`build_vgg16_transfer(({size}, {size}, 3), 10, weights=None)` (base frozen), digits upscaled to "
             f"{size}x{size} RGB, {len(X_tr)} training and {len(X_te)} test images, batch 32, {epochs} epochs, "
-            f"median of {rounds} interleaved rounds. Naive = `nnzoo.fit` of the full model: the frozen base runs "
+            f"{rounds} interleaved rounds; epoch time = each round's fastest epoch after the first, speed-ups = "
+            f"median of the per-round ratios. Naive = `nnzoo.fit` of the full model: the frozen base runs "
             f"every epoch, and the input pipeline, shuffling and seeds are the same as for the cache, so the only "
             f"difference is the cache (and the accuracies agree); cached = `nnzoo.fit_cached` (the base runs once: {ca['extract']:.2f} s with fit's set-up, "
             f"included in its total).")
     rows = [
         ["epoch time after the first (s)", "`fit_cached`", "`nnzoo.fit` of the full model", f"{ca['epoch']:.3f}",
-         f"{nv['epoch']:.3f}", C.ratio(nv["epoch"], ca["epoch"])],
+         f"{nv['epoch']:.3f}", speed["epoch"]],
         [f"total for {epochs} epochs (s)", "`fit_cached`", "`nnzoo.fit` of the full model", f"{ca['total']:.2f}",
-         f"{nv['total']:.2f}", C.ratio(nv["total"], ca["total"])],
+         f"{nv['total']:.2f}", speed["total"]],
         ["test accuracy", "`fit_cached`", "`nnzoo.fit` of the full model", f"{ca['acc']:.3f}", f"{nv['acc']:.3f}", "-"],
     ]
     return head + "\n\n" + C.table(["measure", "nnzoo side", "other side", "nnzoo", "other", "speed-up"], rows)
