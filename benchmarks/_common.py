@@ -143,6 +143,13 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return "\n".join(lines)
 
 
+def spread(measurements: Sequence[dict], key: str) -> str:
+    """`"mean ± std"` of `m[key]` over measurements (rounds)."""
+    values = [m[key] for m in measurements]
+    std = statistics.pstdev(values) if len(values) > 1 else 0.0
+    return f"{statistics.fmean(values):.3f} ± {std:.3f}"
+
+
 def ms(seconds: float) -> str:
     return f"{1000 * seconds:.1f}"
 

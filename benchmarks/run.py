@@ -56,7 +56,7 @@ SECTIONS = ("throughput", "levers", "transfer", "startup", "baselines")
 
 #: Full and quick settings of each section.
 SETTINGS = {
-    "throughput": {"full": dict(rounds=8, epochs=4, n=None, kinds=("ffnn", "cnn")),
+    "throughput": {"full": dict(rounds=6, epochs=10, n=None, kinds=("ffnn", "cnn")),
                    "quick": dict(rounds=1, epochs=2, n=160, kinds=("ffnn",))},
     "levers": {"full": dict(rounds=5, epochs=4, n=None, spes=(1, 4, 8, 16, 32, 64), kinds=("ffnn", "cnn"), jit=True),
                "quick": dict(rounds=1, epochs=2, n=160, spes=(8,), kinds=("ffnn",), jit=False)},
@@ -230,7 +230,8 @@ def section_throughput(rounds: int, epochs: int, n: int | None, kinds) -> str:
            f"{rounds} interleaved rounds. ms/epoch: each round's fastest epoch after the first, median over "
            f"rounds. Speed-up: other side's time / nnzoo's time in the same round, median over rounds (> 1: "
            f"nnzoo faster); the CPU column does the same with process CPU time, which a busy machine disturbs "
-           f"less than wall time. Test accuracy after the last epoch, median over rounds."]
+           f"less than wall time. Test accuracy after the last epoch, mean ± std over rounds (each round has "
+           f"its own seed), so equal accuracy means equal within that spread."]
     if torch is not None:
         out.append(f"PyTorch runs twice: with TensorFlow's intra-op thread count ({threads}), as specified, and with "
                    "one thread, which is faster for these small models on a busy machine (OpenMP threads wait for "
@@ -271,13 +272,13 @@ def section_throughput(rounds: int, epochs: int, n: int | None, kinds) -> str:
             if name not in med:
                 if torch is None:
                     rows.append([label, f"`build_{kind}` + `nnzoo.fit`", "PyTorch eager: skipped, torch is not installed",
-                                 C.ms(nz["wall"]), "-", "-", "-", f"{nz['acc']:.3f}", "-"])
+                                 C.ms(nz["wall"]), "-", "-", "-", C.spread(res["nnzoo"], "acc"), "-"])
                     break
                 continue
             o = med[name]
             rows.append([label, f"`build_{kind}` + `nnzoo.fit`", desc, C.ms(nz["wall"]), C.ms(o["wall"]),
                          C.times(paired(res, name, "nnzoo", "wall")), C.times(paired(res, name, "nnzoo", "cpu")),
-                         f"{nz['acc']:.3f}", f"{o['acc']:.3f}"])
+                         C.spread(res["nnzoo"], "acc"), C.spread(res[name], "acc")])
     out.append(C.table(["model", "nnzoo side", "other side", "nnzoo ms/epoch", "other ms/epoch",
                         "speed-up (wall)", "speed-up (CPU)", "nnzoo acc", "other acc"], rows))
     return "\n\n".join(out)
