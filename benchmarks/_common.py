@@ -163,7 +163,6 @@ def digits(layout: str, test_size: float = 0.2, seed: int = 0, n: int | None = N
         seed: Split seed.
         n: Use only the first `n` samples (quick runs).
     """
-    import numpy as np
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 

@@ -688,6 +688,8 @@ def _cmd_export(args: argparse.Namespace, out: Output) -> int:
             kwargs["labels"] = held_out.y[:256]
         if held_out.target_names is not None:
             kwargs["class_names"] = [str(n) for n in held_out.target_names]
+        if held_out.input_normalization is not None:
+            kwargs["input_normalization"] = held_out.input_normalization
         if quantize == "int8":
             kwargs["representative_data"] = train.X[:200]
     report = to_tflite(model, target, quantize, builtins_only=not args.allow_flex, **kwargs)

@@ -62,6 +62,9 @@ COLUMN_TASKS = ("regression", "binary", "multiclass")
 #: is read as classes; more, and it is a regression target.
 MAX_INFERRED_CLASSES = 20
 
+#: Digits' pixels are 0..16; the models see them in [0, 1].
+DIGITS_SCALE = 1.0 / 16.0
+
 #: Bundled datasets: name -> one-line description.
 DATASETS = {
     "digits": "8x8 handwritten digits, 1797 images (8, 8, 1) in [0, 1]; multiclass (10)",
@@ -91,6 +94,11 @@ class Dataset:
         name: Where the data came from, e.g. `"wine"` or a file name.
         preprocessor: The fitted `Preprocessor` that encoded `X` (tables
             only), to encode new rows the same way; else `None`.
+        input_normalization: How raw inputs became `X`, as JSON-ready data
+            for code that cannot run Python (a phone app; `nnzoo export`
+            writes it to the TFLite sidecar): digits
+            `{"formula": "x * scale", "scale": 0.0625}`, tables
+            `Preprocessor.normalization()`; `None` for generated data.
 
     Example:
 
@@ -108,6 +116,7 @@ class Dataset:
     kind: str = "tabular"
     name: str = ""
     preprocessor: Preprocessor | None = field(default=None, repr=False)
+    input_normalization: dict[str, Any] | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return len(self.X)
@@ -251,7 +260,7 @@ def _load_digits() -> Dataset:
     from sklearn.datasets import load_digits
 
     bunch = load_digits()
-    X = (bunch.images / 16.0).astype("float32")[..., None]
+    X = (bunch.images * DIGITS_SCALE).astype("float32")[..., None]
     return Dataset(
         X=X,
         y=bunch.target.astype("int32"),
@@ -260,6 +269,7 @@ def _load_digits() -> Dataset:
         task="multiclass",
         kind="image",
         name="digits",
+        input_normalization={"formula": "x * scale", "scale": DIGITS_SCALE},
     )
 
 
@@ -280,7 +290,8 @@ def _load_table(name: str, *, test_size, seed, flat, scale):
     parts = [np.arange(len(y))] if test_size is None else list(_split_indices(len(y), strat, test_size, seed))
     pre = Preprocessor(scale=scale).fit(frame.iloc[parts[0]])
     out = tuple(
-        replace(base, X=pre.transform(frame.iloc[idx]), y=y[idx], feature_names=pre.feature_names_out_, preprocessor=pre)
+        replace(base, X=pre.transform(frame.iloc[idx]), y=y[idx], feature_names=pre.feature_names_out_, preprocessor=pre,
+                input_normalization=pre.normalization())
         for idx in parts
     )
     return out[0] if test_size is None else out
@@ -587,6 +598,61 @@ class Preprocessor:
         X = self.column_transformer_.transform(_features_frame(frame, self.numeric_features_, self.categorical_features_))
         return np.asarray(X, dtype="float32")
 
+    def normalization(self) -> dict[str, Any]:
+        """What `transform` does, as JSON-ready data for code without scikit-learn.
+
+        A phone app fed with raw rows must encode them as the model saw
+        them; `nnzoo export` writes this dict into the TFLite sidecar.
+        Output columns are the numeric features (missing values replaced
+        by `fill_missing`, then `(x - mean) / std` when scaled), followed
+        by one 0/1 column per category of each categorical feature, in the
+        order of `one_hot`. Categories are compared as strings (`str(value)`,
+        so `True` is `"True"`); `None` (JSON `null`) is the category of a
+        missing value, when the training rows had one; an unseen category
+        gives all zeros.
+
+        Returns:
+            `{"formula", "columns", "features", "fill_missing", "mean",
+            "std", "one_hot"}`; `mean` and `std` are absent when
+            `scale=False`, and `one_hot` is `{}` without categorical
+            features.
+
+        Raises:
+            ValueError: If the preprocessor is not fitted.
+
+        Example:
+
+        >>> data = nnzoo.datasets.load("iris")
+        >>> norm = data.preprocessor.normalization()
+        >>> norm["formula"], len(norm["mean"])
+        ('(x - mean) / std', 4)
+        """
+        self._check_fitted()
+        fitted = self.column_transformer_.named_transformers_
+        out: dict[str, Any] = {
+            "formula": "(x - mean) / std" if self.scale else "x",
+            "columns": list(self.feature_names_out_),
+            "features": list(self.numeric_features_),
+        }
+        if self.numeric_features_:
+            steps = fitted["numeric"].named_steps
+            out["fill_missing"] = steps["impute"].statistics_.astype(float).tolist()
+            if self.scale:
+                out["mean"] = steps["scale"].mean_.astype(float).tolist()
+                out["std"] = steps["scale"].scale_.astype(float).tolist()
+        else:
+            out["fill_missing"] = []
+            if self.scale:
+                out["mean"], out["std"] = [], []
+        out["one_hot"] = {}
+        if self.categorical_features_:
+            categories = fitted["categorical"].categories_
+            out["one_hot"] = {
+                str(c): [None if isinstance(v, float) and math.isnan(v) else str(v) for v in cats]
+                for c, cats in zip(self.categorical_features_, categories)
+            }
+        return out
+
     def encode_target(self, values) -> np.ndarray:
         """Encodes target values: class labels to `int32` codes, or regression values to `float32`.
 
@@ -762,6 +828,7 @@ def from_dataframe(
                 kind="tabular",
                 name=name,
                 preprocessor=pre,
+                input_normalization=pre.normalization(),
             )
         )
     return out[0] if test_size is None else tuple(out)

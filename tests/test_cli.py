@@ -166,6 +166,13 @@ def test_export_int8_from_training_metadata(tmp_path, capsys):
     assert report["metric"] == "accuracy" and report["num_samples"] == 30
     sidecar = json.loads((tmp_path / "iris.tflite.json").read_text())
     assert sidecar["class_names"] == ["setosa", "versicolor", "virginica"]
+    # an app feeds raw measurements: the sidecar holds the scaling fitted on train's rows
+    from nnzoo.datasets import load
+
+    train, _ = load("iris", test_size=0.2, seed=0)
+    norm = sidecar["input"]["normalization"]
+    assert norm == train.input_normalization and norm["formula"] == "(x - mean) / std"
+    assert norm["columns"] == list(train.feature_names) and len(norm["mean"]) == 4
 
 
 @pytest.mark.parametrize("argv,fragment", [

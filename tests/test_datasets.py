@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -253,6 +255,54 @@ def test_preprocessor_encodes_new_rows_the_same_way(tmp_path):
     np.testing.assert_array_equal(loaded.transform(frame), data.X)
     np.testing.assert_array_equal(loaded.decode_target([0, 1]), ["no", "yes"])
     assert list(tmp_path.iterdir()) == [tmp_path / "pre.pkl"]  # no temporary file left behind
+
+
+def _apply_normalization(norm, frame):
+    """Encodes raw rows from `normalization()` alone: what an app without scikit-learn would do."""
+    x = frame[norm["features"]].to_numpy(dtype="float64")
+    x = np.where(np.isnan(x), np.asarray(norm["fill_missing"]), x)
+    if norm["formula"] == "(x - mean) / std":
+        x = (x - np.asarray(norm["mean"])) / np.asarray(norm["std"])
+    one_hot = [np.array([[float((None if pd.isna(v) else str(v)) == cat) for cat in cats] for v in frame[c]]).reshape(len(frame), -1)
+               for c, cats in norm["one_hot"].items()]
+    return np.concatenate([x, *one_hot], axis=1)
+
+
+@pytest.mark.parametrize("scale", [True, False])
+def test_preprocessor_normalization_reproduces_transform(scale):
+    frame = _frame()
+    data = from_dataframe(frame, target="label", scale=scale)
+    norm = json.loads(json.dumps(data.input_normalization))  # JSON-ready, as the sidecar stores it
+    assert norm == data.preprocessor.normalization()
+    assert norm["columns"] == list(data.feature_names)
+    assert ("mean" in norm) is scale
+    assert norm["one_hot"] == {"city": ["Lyon", "Nice", "Paris", None], "member": ["False", "True"]}
+    new = pd.DataFrame({"age": [np.nan, 50.0], "city": ["Berlin", "Nice"], "member": [True, False]})
+    for rows in (frame, new):
+        np.testing.assert_allclose(_apply_normalization(norm, rows), data.preprocessor.transform(rows), atol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["wine", "diabetes"])
+def test_bundled_tables_carry_their_normalization(name):
+    from sklearn import datasets as sk
+
+    train, test = load(name, test_size=0.25, seed=1)
+    raw = getattr(sk, f"load_{name}")(as_frame=True).frame.drop(columns=["target"])
+    norm = test.input_normalization
+    assert norm == train.input_normalization and norm["one_hot"] == {}
+    x = (raw.to_numpy() - np.asarray(norm["mean"])) / np.asarray(norm["std"])
+    assert x.shape[1] == test.X.shape[1]
+    # every row of train and test is a raw row encoded this way
+    np.testing.assert_allclose(np.sort(x, axis=0), np.sort(np.concatenate([train.X, test.X]), axis=0), atol=1e-5)
+
+
+def test_digits_normalization_maps_raw_pixels_to_x():
+    from sklearn.datasets import load_digits
+
+    for data in (load("digits"), load("digits", flat=True), load("digits", test_size=0.2)[1]):
+        assert data.input_normalization == {"formula": "x * scale", "scale": 1 / 16}
+    np.testing.assert_allclose(load_digits().images * (1 / 16), load("digits").X[..., 0], rtol=1e-6)
+    assert load("sines").input_normalization is None
 
 
 @pytest.mark.parametrize(
