@@ -234,8 +234,8 @@ def section_throughput(rounds: int, epochs: int, n: int | None, kinds) -> str:
            f"its own seed), so equal accuracy means equal within that spread."]
     if torch is not None:
         out.append(f"PyTorch runs twice: with TensorFlow's intra-op thread count ({threads}), as specified, and with "
-                   "one thread, which is faster for these small models on a busy machine (OpenMP threads wait for "
-                   "each other at every op); the one-thread row is the fair target.")
+                   "one thread, which can be faster for small models on a busy machine (OpenMP threads wait for "
+                   "each other at every op); nnzoo must beat the faster of the two.")
 
     def torch_contender(kind, data, num_threads):
         def run(r):
