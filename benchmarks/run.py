@@ -334,28 +334,21 @@ def section_transfer(rounds: int, epochs: int, n: int, size: int) -> str:
     def acc(model):
         return float(np.mean(np.argmax(model.predict(X_te, verbose=0, batch_size=64), axis=1) == y_te))
 
-    def naive(r):
-        model = build(r)
-        timer = C.epoch_timer()
-        with C.Stopwatch() as total:
-            nnzoo.fit(model, X_tr, y_tr, batch_size=32, epochs=epochs, verbose=0, callbacks=[timer])
-        result = {"epoch": C.after_first(timer.wall), "total": total.wall, "acc": acc(model),
-                  "extract": total.wall - sum(timer.wall)}
-        keras.backend.clear_session()
-        return result
+    def timed(fit_fn):
+        """One round of training with `fit_fn` (`nnzoo.fit` or `nnzoo.fit_cached`)."""
+        def run(r):
+            model = build(r)
+            timer = C.epoch_timer()
+            with C.Stopwatch() as total:
+                fit_fn(model, X_tr, y_tr, batch_size=32, epochs=epochs, verbose=0, callbacks=[timer])
+            # Everything but the epochs: fit's set-up, plus (cached) running the base once.
+            result = {"epoch": C.after_first(timer.wall), "total": total.wall, "acc": acc(model),
+                      "extract": total.wall - sum(timer.wall)}
+            keras.backend.clear_session()
+            return result
+        return run
 
-    def cached(r):
-        model = build(r)
-        timer = C.epoch_timer()
-        with C.Stopwatch() as total:
-            nnzoo.fit_cached(model, X_tr, y_tr, batch_size=32, epochs=epochs, verbose=0, callbacks=[timer])
-        # Everything but the epochs: running the base once, plus fit's set-up.
-        result = {"epoch": C.after_first(timer.wall), "total": total.wall, "acc": acc(model),
-                  "extract": total.wall - sum(timer.wall)}
-        keras.backend.clear_session()
-        return result
-
-    res = C.interleave({"naive": naive, "cached": cached}, rounds)
+    res = C.interleave({"naive": timed(nnzoo.fit), "cached": timed(nnzoo.fit_cached)}, rounds)
     med = {k: {key: C.median([m[key] for m in v]) for key in ("epoch", "total", "acc", "extract")} for k, v in res.items()}
     nv, ca = med["naive"], med["cached"]
     speed = {key: C.times(paired(res, "naive", "cached", key)) for key in ("epoch", "total")}
