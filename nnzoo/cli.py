@@ -432,14 +432,9 @@ def _cmd_train(args: argparse.Namespace, out: Output) -> int:
     import nnzoo
 
     entry = nnzoo.get_entry(args.model)
-    test_size = 0.2 if args.test_size is None else args.test_size
-    seed = 0 if args.seed is None else args.seed
-    _check_ranges(args, test_size)
+    test_size, seed = _split_settings(args)
     path = _check_out(args.out or f"{entry.name}.keras")
-    train, test = _load_data(args.data, args.target, test_size, seed)
-    _check_model_fits(entry, train, args.data)
-    if not entry.supervised:
-        train, test = _as_reconstruction(train), _as_reconstruction(test)
+    train, test = _training_data(entry, args, test_size, seed)
 
     out.say(f"Training {entry.name} on {args.data}: {len(train)} train rows"
             + (f", {len(test)} test rows" if test is not None else "") + f", task {train.task}")
@@ -464,6 +459,23 @@ def _cmd_train(args: argparse.Namespace, out: Output) -> int:
         "files": files,
     })
     return OK
+
+
+def _split_settings(args: argparse.Namespace) -> tuple[float, int]:
+    """`(test_size, seed)` of `train` and `tune`, defaults filled in and checked."""
+    test_size = 0.2 if args.test_size is None else args.test_size
+    seed = 0 if args.seed is None else args.seed
+    _check_ranges(args, test_size)
+    return test_size, seed
+
+
+def _training_data(entry, args: argparse.Namespace, test_size: float, seed: int):
+    """`(train, test)` for `entry`: loaded, checked against the model, inputs as targets for autoencoders."""
+    train, test = _load_data(args.data, args.target, test_size, seed)
+    _check_model_fits(entry, train, args.data)
+    if not entry.supervised:
+        train, test = _as_reconstruction(train), _as_reconstruction(test)
+    return train, test
 
 
 def _check_ranges(args: argparse.Namespace, test_size: float) -> None:
@@ -595,16 +607,11 @@ def _cmd_tune(args: argparse.Namespace, out: Output) -> int:
     from nnzoo.tuning import tune
 
     entry = nnzoo.get_entry(args.model)
-    test_size = 0.2 if args.test_size is None else args.test_size
-    seed = 0 if args.seed is None else args.seed
-    _check_ranges(args, test_size)
+    test_size, seed = _split_settings(args)
     if args.max_trials < 1:
         raise UsageError(f"--max-trials must be at least 1; got {args.max_trials}")
     path = _check_out(args.out or f"{entry.name}.tuned.keras")
-    train, test = _load_data(args.data, args.target, test_size, seed)
-    _check_model_fits(entry, train, args.data)
-    if not entry.supervised:
-        train, test = _as_reconstruction(train), _as_reconstruction(test)
+    train, test = _training_data(entry, args, test_size, seed)
     out.say(f"Tuning {entry.name} on {args.data} ({args.algorithm}, up to {args.max_trials} trials): "
             f"{len(train)} train rows, task {train.task}")
     start = time.perf_counter()
