@@ -28,12 +28,15 @@ from collections.abc import Iterator
 #: Marks nnzoo's temporary files: `.<name>` + TMP_MARK + `<pid>-<random>` + suffix.
 TMP_MARK = ".nnzoo-tmp-"
 _OLD_MARK = ".nnzoo-old-"
+_WEIGHTS = ".weights.h5"
 
 
 def _split(path: str) -> tuple[str, str, str]:
     """(folder, base name, suffix kept for the temporary file) of `path`."""
     folder = os.path.dirname(os.path.abspath(path))
     base = os.path.basename(path)
+    if base.endswith(_WEIGHTS) and len(base) > len(_WEIGHTS):  # Keras checks the whole suffix
+        return folder, base, _WEIGHTS
     stem, dot, suffix = base.rpartition(".")
     return folder, base, (f".{suffix}" if dot and stem else "")
 
@@ -198,7 +201,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[str]:
     """Yields a temporary path beside `path`; renames it into place on success.
 
     The temporary name keeps the suffix of `path` (Keras checks suffixes such
-    as `.keras` and `.tflite`). If the body raises, the temporary file is
+    as `.keras`, `.weights.h5` and `.tflite`). If the body raises, the temporary file is
     removed and `path` is left as it was. Temporaries left for `path` by a
     killed process are removed first.
 

@@ -754,7 +754,7 @@ def _load_keras_model(path: str):
     import keras
 
     try:
-        return keras.saving.load_model(path)
+        return keras.saving.load_model(path, safe_mode=True)  # no Lambda or other code from the file
     except Exception as err:  # any failure to load means the file is not a usable model
         raise UsageError(f"{path!r} is not a loadable Keras model: {_one_line(err)}") from err
 

@@ -383,3 +383,29 @@ def test_a_failed_last_rename_never_pairs_the_old_tflite_with_a_new_sidecar(tmp_
     (tmp_path / "m.tflite.json").write_text(json.dumps(side))
     with pytest.warns(UserWarning, match="sha256 differs"):
         assert TFLiteModel(path).metadata is None
+
+
+def test_keras_weights_temporaries_keep_their_whole_suffix(tmp_path):
+    import keras
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    target = tmp_path / "fold0.weights.h5"
+    with _io.atomic_path(target) as tmp:
+        assert os.path.basename(tmp).startswith(".fold0.weights.h5.nnzoo-tmp-") and tmp.endswith(".weights.h5")
+        model.save_weights(tmp)
+    model.load_weights(target)
+    assert [p.name for p in tmp_path.iterdir()] == ["fold0.weights.h5"]
+
+
+def test_a_model_file_with_code_is_refused_in_safe_mode(tmp_path, capsys):
+    import keras
+
+    marker = tmp_path / "PWNED"
+    touch = f"lambda x: (__import__('pathlib').Path({str(marker)!r}).touch(), x)[1]"
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Lambda(eval(touch)), keras.layers.Dense(3)])
+    model.save(tmp_path / "m.keras")
+    marker.unlink()  # building the model ran the lambda once; loading it must not
+    assert cli.main(["evaluate", str(tmp_path / "m.keras"), "--data", "iris", "--test-size", "0"]) == 2
+    err = capsys.readouterr().err
+    assert not marker.exists()
+    assert len(err.strip().splitlines()) == 1 and "Lambda" in err, err

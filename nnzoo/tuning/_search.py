@@ -536,10 +536,8 @@ class _ZooTuner(keras_tuner.Tuner):
         return os.path.join(self.get_trial_dir(trial_id), f"fold{fold}.weights.h5")
 
     def _save_weights(self, model, trial_id: str, fold: int) -> None:
-        path = self._weights_path(trial_id, fold)
-        tmp = os.path.join(os.path.dirname(path), f".fold{fold}.{os.getpid()}.tmp.weights.h5")
-        model.save_weights(tmp)
-        os.replace(tmp, path)
+        with atomic_path(self._weights_path(trial_id, fold)) as tmp:
+            model.save_weights(tmp)
 
 
 # --------------------------------------------------------------------------- table and progress
