@@ -48,7 +48,7 @@ def temp_name(path: str | os.PathLike, mark: str = TMP_MARK) -> str:
 
 
 def _pid_running(pid: int) -> bool:
-    if pid == os.getpid():
+    if pid == os.getpid() or os.name == "nt":  # on Windows os.kill would end the process: keep the file
         return True
     try:
         os.kill(pid, 0)
