@@ -802,8 +802,12 @@ class Preprocessor:
             return arr
 
         params = doc["params"]
-        if not isinstance(params, dict) or not isinstance(params.get("scale"), bool):
-            raise TypeError("'params' must hold a bool 'scale'")
+        features = params.get("features") if isinstance(params, dict) else None
+        if not isinstance(params, dict) or not isinstance(params.get("scale"), bool) or not all(
+            params.get(k) is None or isinstance(params[k], str) for k in ("target", "task")
+        ) or not (features is None or isinstance(features, list) and all(isinstance(f, str) for f in features)):
+            raise TypeError("'params' must hold a bool 'scale', string (or null) 'target' and 'task', "
+                            "and a list of strings (or null) 'features'")
         pre = cls(params.get("target"), features=params.get("features"), task=params.get("task"),
                   scale=params["scale"])
         pre.feature_names_in_ = names("feature_names_in")

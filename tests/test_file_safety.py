@@ -127,6 +127,9 @@ def _doc():
         (lambda d: d.update(classes={"kind": "exec", "values": ["a", "b"]}), "damaged"),
         (lambda d: d.update(classes=None), "damaged"),
         (lambda d: d.update(task="rm -rf"), "damaged"),
+        (lambda d: d["params"].update(target={"a": 1}), "damaged"),
+        (lambda d: d["params"].update(scale="yes"), "damaged"),
+        (lambda d: d.update(fill_missing=[float("nan")] * len(d["fill_missing"])), "damaged"),
     ],
 )
 def test_damaged_preprocessor_json_is_refused(change, fragment, tmp_path):
