@@ -337,16 +337,13 @@ def _load_preprocessor(model_path: str, name):
 
     The name comes from a file, so it is checked: it must stay inside the
     model's folder (no absolute path, no `..`, no link out), and an old
-    pickle (`.pkl`) is refused unread, since loading a pickle can run code.
+    pickle (`.pkl`) is refused unread by `Preprocessor.load`.
     """
     from nnzoo._io import resolve_inside
-    from nnzoo.datasets import LEGACY_PICKLE, Preprocessor
+    from nnzoo.datasets import Preprocessor
 
     path = resolve_inside(os.path.dirname(os.path.abspath(model_path)), name, what="preprocessor file")
-    if name.endswith(".pkl"):
-        raise UsageError(f"{path!r}: {LEGACY_PICKLE[0].lower()}{LEGACY_PICKLE[1:]}; retrain the model with "
-                         "'nnzoo train' (or 'nnzoo tune') to write a .preprocessor.json")
-    return Preprocessor.load(path)
+    return Preprocessor.load(path)  # JSON only: refuses a pickle unread
 
 
 def _save_all(run: _Run, path: str, *, model_name: str, source: str, train, test_size: float, seed: int,
