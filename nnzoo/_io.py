@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 from collections.abc import Iterator
 
 #: Marks nnzoo's temporary files: `.<name>` + TMP_MARK + `<pid>-<random>` + suffix.
@@ -44,7 +43,7 @@ def _split(path: str) -> tuple[str, str, str]:
 def temp_name(path: str | os.PathLike, mark: str = TMP_MARK) -> str:
     """A fresh recognisable temporary path beside `path` (not created)."""
     folder, base, suffix = _split(os.fspath(path))
-    return os.path.join(folder, f".{base}{mark}{os.getpid()}-{secrets.token_hex(4)}{suffix}")
+    return os.path.join(folder, f".{base}{mark}{os.getpid()}-{os.urandom(4).hex()}{suffix}")
 
 
 def _pid_running(pid: int) -> bool:
@@ -52,7 +51,7 @@ def _pid_running(pid: int) -> bool:
         return True
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, OverflowError):  # no such process (or no such pid at all)
         return False
     except PermissionError:  # another user's live process
         return True
@@ -272,7 +271,7 @@ def check_writable_folder(folder: str | os.PathLike, *, what: str = "folder") ->
     if not os.path.isdir(probe):
         problem = f"The {what} is a file" if probe == os.path.abspath(folder) else f"The {what} is inside a file ({probe!r})"
         fail(problem, "a folder path (or one that can be created)", **{key: folder})
-    test = os.path.join(probe, f".nnzoo-write-test{TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}")
+    test = os.path.join(probe, f".nnzoo-write-test{TMP_MARK}{os.getpid()}-{os.urandom(4).hex()}")
     try:
         os.close(os.open(test, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         os.remove(test)

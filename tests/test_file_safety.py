@@ -298,8 +298,10 @@ def test_temporaries_are_recognisable_and_removed_on_the_next_write(tmp_path):
     live.write_bytes(b"x")
     other = tmp_path / f".other.keras.nnzoo-tmp-{dead}-0123abcd.keras"  # another target's
     other.write_bytes(b"x")
+    impossible = tmp_path / f".m.keras.nnzoo-tmp-{2**70}-0123abcd.keras"  # beyond any pid
+    impossible.write_bytes(b"x")
     _io.atomic_write_text(target, "new")
-    assert not stale.exists() and live.exists() and other.exists()
+    assert not stale.exists() and not impossible.exists() and live.exists() and other.exists()
     assert target.read_text() == "new"
 
 
