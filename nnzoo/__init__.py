@@ -4,7 +4,8 @@
 the optional parts (`nnzoo.callbacks`, `nnzoo.tuning`, `nnzoo.export`, ...)
 load when first used.
 
-Train with `nnzoo.fit(model, X, y, ...)` (`model.fit` with a faster input
+Save with `nnzoo.save_model` and load on any Keras backend with
+`nnzoo.load_model`. Train with `nnzoo.fit(model, X, y, ...)` (`model.fit` with a faster input
 pipeline for arrays), and a frozen-base transfer model with
 `nnzoo.fit_cached` (the base runs once).
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import importlib
 
-from nnzoo._io import save_model
+from nnzoo._io import load_model, save_model
 from nnzoo._registry import build, get_entry, list_models
 from nnzoo.models import (
     build_autoencoder,
@@ -44,6 +45,7 @@ __all__ = [
     "fit_cached",
     "get_entry",
     "list_models",
+    "load_model",
     "reconstruction_error",
     "save_model",
 ]

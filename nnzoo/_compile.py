@@ -9,14 +9,25 @@ Common keyword options (all factories):
 - `weight_decay`: for `"adamw"` (default 1e-4) and the others.
 - `clipnorm` / `clipvalue`: gradient clipping.
 - `loss`, `metrics`: override the task head's defaults.
-- `steps_per_execution`: training steps per graph call (default 8; 32 for
-  `build_ffnn`; see `DEFAULT_STEPS_PER_EXECUTION`).
-- `jit_compile`: passed to `compile` (default False: on CPU, XLA slowed the
-  default CNN's epochs and lengthened every model's first epoch, for a
-  small gain on the FFNN at most).
+- `steps_per_execution`: training steps per compiled call; the default
+  depends on the Keras backend (`BACKEND_EXECUTION`): 8 on TensorFlow (32
+  for `build_ffnn`), 1 on JAX (8 for `build_ffnn`) and 1 on PyTorch (Keras
+  refuses more there).
+- `jit_compile`: whether the train step is compiled; the default depends on
+  the backend: False on TensorFlow (on CPU, XLA slowed the default CNN's
+  epochs and lengthened every model's first epoch), True on JAX (without
+  it JAX runs every op eagerly, about 20x slower), False on PyTorch.
 - `compile`: `False` returns an uncompiled model.
-- `strategy`: a `tf.distribute.Strategy`; the model is built and compiled
-  inside `strategy.scope()`.
+- `strategy`: a `tf.distribute.Strategy` (TensorFlow backend only); the
+  model is built and compiled inside `strategy.scope()`.
+
+Execution settings belong to the running model, not to its file: a model is
+compiled with Keras's portable `steps_per_execution=1` and
+`jit_compile=False`, which is what its `.keras` file records, and the
+backend's settings are then set on the model (`model.steps_per_execution`,
+`model.jit_compile`). A file saved on any backend therefore loads, predicts
+and trains on every other one with plain `keras.saving.load_model`;
+`nnzoo.load_model` also sets the active backend's execution settings.
 - `name`: the model's name.
 - `kernel_initializer`: overrides the activation-matched default.
 """
@@ -33,7 +44,7 @@ from nnzoo._validation import check_choice, check_float, check_int, fail, fail_t
 
 OPTIMIZERS = ("adam", "adamw", "sgd", "sgd_momentum", "rmsprop", "nadam")
 _DEFAULT_LR = {"adam": 1e-3, "adamw": 1e-3, "sgd": 1e-2, "sgd_momentum": 1e-2, "rmsprop": 1e-3, "nadam": 1e-3}
-#: Default `steps_per_execution`; evidence from `python benchmarks/run.py
+#: Default `steps_per_execution` on TensorFlow; evidence from `python benchmarks/run.py
 #: --only levers` (digits, batch 32, 2-core CPU). Running several steps per
 #: graph call removes Keras's per-step Python overhead, so together with
 #: `nnzoo.fit` the default CNN trains about 1.3x faster per epoch than with
@@ -46,11 +57,25 @@ _DEFAULT_LR = {"adam": 1e-3, "adamw": 1e-3, "sgd": 1e-2, "sgd_momentum": 1e-2, "
 #: `predict` calls of varying sizes.
 DEFAULT_STEPS_PER_EXECUTION = 8
 
-#: Factories whose default differs. A Dense network is cheap to trace and
+#: Factories whose TensorFlow default differs. A Dense network is cheap to trace and
 #: dominated by per-call overhead: `build_ffnn` at 32 trains about 1.4x
 #: faster per epoch than at 8, and its first `predict` of 1000 samples
 #: stays under a second.
 FACTORY_STEPS_PER_EXECUTION = {"build_ffnn": 32}
+
+#: Per Keras backend: (default steps_per_execution, per-factory defaults,
+#: jit_compile). JAX (digits, batch 32, loaded 2-core CPU): without
+#: `jit_compile` the JAX trainer runs every op eagerly (the default CNN's
+#: epoch took 43 s instead of 1.9 s); 8 steps per call made the FFNN's
+#: epochs about 2x faster (49 ms against 98-185 ms at 1, 70 ms at 32) and
+#: the CNN's no faster (2.4 s against 1.9 s). PyTorch: Keras allows
+#: only 1, and `jit_compile=True` means `torch.compile`, whose first call
+#: needs a C++ toolchain and minutes.
+BACKEND_EXECUTION: dict[str, tuple[int, dict[str, int], bool]] = {
+    "tensorflow": (DEFAULT_STEPS_PER_EXECUTION, FACTORY_STEPS_PER_EXECUTION, False),
+    "jax": (1, {"build_ffnn": 8}, True),
+    "torch": (1, {}, False),
+}
 
 _OPTION_DEFAULTS: dict[str, Any] = {
     "optimizer": "adam",
@@ -61,8 +86,8 @@ _OPTION_DEFAULTS: dict[str, Any] = {
     "clipvalue": None,
     "loss": None,
     "metrics": None,
-    "steps_per_execution": DEFAULT_STEPS_PER_EXECUTION,
-    "jit_compile": False,
+    "steps_per_execution": None,  # the backend's (BACKEND_EXECUTION)
+    "jit_compile": None,  # the backend's (BACKEND_EXECUTION)
     "compile": True,
     "strategy": None,
     "name": None,
@@ -100,8 +125,10 @@ def parse_options(factory: str, options: dict[str, Any]) -> Options:
                 **{unknown[0]: options[unknown[0]]},
             )
         )
-    spe = FACTORY_STEPS_PER_EXECUTION.get(factory, DEFAULT_STEPS_PER_EXECUTION)
-    values = {**_OPTION_DEFAULTS, "steps_per_execution": spe, **options}
+    values = {**_OPTION_DEFAULTS, **options}
+    for key, value in execution_defaults(factory).items():
+        if values[key] is None:
+            values[key] = value
     opt = values["optimizer"]
     if isinstance(opt, str):
         values["optimizer"] = check_choice("optimizer", opt, OPTIMIZERS)
@@ -130,7 +157,9 @@ def parse_options(factory: str, options: dict[str, Any]) -> Options:
             values[key] = check_float(key, values[key], low=0.0, low_inclusive=False)
     if values["clipnorm"] is not None and values["clipvalue"] is not None:
         fail("`clipnorm` and `clipvalue` are exclusive", "at most one of them", clipnorm=values["clipnorm"], clipvalue=values["clipvalue"])
-    values["steps_per_execution"] = check_int("steps_per_execution", values["steps_per_execution"])
+    values["steps_per_execution"] = check_steps_per_execution(values["steps_per_execution"])
+    if not isinstance(values["jit_compile"], bool):
+        fail_type("`jit_compile` must be a bool", "True or False", jit_compile=values["jit_compile"])
     if not isinstance(values["compile"], bool):
         fail_type("`compile` must be a bool", "True or False", compile=values["compile"])
     if values["name"] is not None and not isinstance(values["name"], str):
@@ -138,7 +167,82 @@ def parse_options(factory: str, options: dict[str, Any]) -> Options:
     strategy = values["strategy"]
     if strategy is not None and not callable(getattr(strategy, "scope", None)):
         fail_type("`strategy` must be a tf.distribute.Strategy", "e.g. tf.distribute.MirroredStrategy()", strategy=strategy)
+    check_strategy_backend(strategy)
     return Options(values)
+
+
+#: The compile settings nnzoo keeps on the live model instead of in its file.
+EXECUTION_SETTINGS = ("steps_per_execution", "jit_compile")
+
+
+def active_backend() -> str:
+    """The active Keras backend's name (`"tensorflow"`, `"jax"`, `"torch"`, ...)."""
+    import keras
+
+    return keras.backend.backend()
+
+
+def execution_defaults(factory: str | None = None, backend: str | None = None) -> dict[str, Any]:
+    """`{"steps_per_execution": ..., "jit_compile": ...}` for `factory` on `backend`.
+
+    Args:
+        factory: A factory's name (`"build_ffnn"`), or None for the
+            backend's general default.
+        backend: A Keras backend's name; defaults to the active one. A
+            backend nnzoo has not measured gets Keras's own defaults.
+    """
+    backend = backend or active_backend()
+    spe, per_factory, jit = BACKEND_EXECUTION.get(backend, (1, {}, False))
+    return {"steps_per_execution": per_factory.get(factory, spe), "jit_compile": jit}
+
+
+def check_steps_per_execution(value: Any) -> int:
+    """Validates `steps_per_execution` for the active backend."""
+    value = check_int("steps_per_execution", value)
+    if value > 1 and active_backend() == "torch":
+        fail(
+            "`steps_per_execution` above 1 needs the TensorFlow or JAX backend; the active Keras backend is 'torch'",
+            "steps_per_execution=1 (the default on PyTorch)",
+            steps_per_execution=value,
+        )
+    return value
+
+
+def check_strategy_backend(strategy: Any) -> None:
+    """Fails, naming the backend, for a `tf.distribute` strategy off TensorFlow."""
+    if strategy is None:
+        return
+    backend = active_backend()
+    if backend != "tensorflow":
+        fail(
+            f"`strategy=` needs the TensorFlow backend; the active Keras backend is {backend!r}",
+            "KERAS_BACKEND=tensorflow set before the first `import keras`, or strategy=None",
+            strategy=strategy,
+        )
+
+
+def set_execution(model, *, steps_per_execution: int | None = None, jit_compile: bool | None = None,
+                  factory: str | None = None):
+    """Sets a compiled model's execution settings for the active backend.
+
+    The settings live on the model (`model.steps_per_execution`,
+    `model.jit_compile`), not in its compile config, so a saved file stays
+    loadable on every backend. `None` takes the backend's default for
+    `factory` (`execution_defaults`). The model's compiled functions are
+    reset, so the next `fit`, `evaluate` or `predict` uses the new settings.
+
+    Returns:
+        The model.
+    """
+    defaults = execution_defaults(factory)
+    spe = check_steps_per_execution(defaults["steps_per_execution"] if steps_per_execution is None else steps_per_execution)
+    jit = defaults["jit_compile"] if jit_compile is None else jit_compile
+    if not isinstance(jit, bool):
+        fail_type("`jit_compile` must be a bool", "True or False", jit_compile=jit)
+    model.steps_per_execution = spe
+    model.jit_compile = jit
+    model.train_function = model.test_function = model.predict_function = None
+    return model
 
 
 def _is_optimizer(obj: Any) -> bool:
@@ -194,13 +298,16 @@ def finish(make_graph: Callable[[], Any], opts: Options, *, loss: Any, metrics: 
     with scope:
         model = make_graph()
         if opts.compile:
+            # Portable settings in the compile config (and so in the file);
+            # the backend's own on the live model.
             model.compile(
                 optimizer=make_optimizer(opts),
                 loss=opts.loss if opts.loss is not None else loss,
                 metrics=list(opts.metrics if opts.metrics is not None else metrics),
-                steps_per_execution=opts.steps_per_execution,
-                jit_compile=opts.jit_compile,
+                steps_per_execution=1,
+                jit_compile=False,
             )
+            set_execution(model, steps_per_execution=opts.steps_per_execution, jit_compile=opts.jit_compile)
     return model
 
 

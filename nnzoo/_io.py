@@ -301,3 +301,55 @@ def save_model(model, path: str | os.PathLike) -> str:
     with atomic_path(path) as tmp:
         model.save(tmp)
     return path
+
+
+def load_model(path: str | os.PathLike, *, compile: bool = True, steps_per_execution: int | None = None,
+               jit_compile: bool | None = None):
+    """Loads a `.keras` file in safe mode, ready to run on the active Keras backend.
+
+    The file may come from any backend. It is loaded with
+    `keras.saving.load_model` (safe mode, no custom objects beyond nnzoo's
+    registered ones), keeping its optimizer state, loss and metrics; a
+    compiled model then gets the active backend's execution settings
+    (`steps_per_execution`, `jit_compile`: see `nnzoo._compile`), or the
+    ones passed. That also repairs files whose compile config holds a
+    setting the backend refuses (`steps_per_execution=8` saved by an
+    earlier nnzoo on TensorFlow, loaded on PyTorch).
+
+    Args:
+        path: A `.keras` file.
+        compile: Restore the optimizer, loss and metrics (as in
+            `keras.saving.load_model`).
+        steps_per_execution: Steps per compiled call; defaults to the
+            backend's general default (8 on TensorFlow, 1 on PyTorch).
+        jit_compile: Compile the train step; defaults to the backend's
+            (True on JAX, False on TensorFlow and PyTorch).
+
+    Returns:
+        The `keras.Model`.
+
+    Raises:
+        ValueError: If `path` does not end in `.keras`, or for
+            `steps_per_execution > 1` on PyTorch.
+
+    Example:
+
+    >>> import os, tempfile
+    >>> import nnzoo
+    >>> path = os.path.join(tempfile.mkdtemp(), "m.keras")
+    >>> _ = nnzoo.save_model(nnzoo.build_ffnn((4,), task="binary"), path)
+    >>> nnzoo.load_model(path).output_shape
+    (None, 1)
+    """
+    import keras
+
+    from nnzoo._compile import set_execution
+    from nnzoo._validation import fail
+
+    path = os.fspath(path)
+    if not path.endswith(".keras"):
+        fail("The model path must end in `.keras`", "a path like 'model.keras'", path=path)
+    model = keras.saving.load_model(path, compile=compile, safe_mode=True)
+    if getattr(model, "compiled", False):
+        set_execution(model, steps_per_execution=steps_per_execution, jit_compile=jit_compile)
+    return model

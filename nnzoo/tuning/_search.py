@@ -54,6 +54,7 @@ from typing import Any
 import keras_tuner
 import numpy as np
 
+from nnzoo._compile import active_backend, check_strategy_backend
 from nnzoo._io import atomic_path, atomic_write_text, check_writable_folder
 from nnzoo._registry import get_entry
 from nnzoo._validation import check_choice, check_int, fail, fail_type, suggest
@@ -479,7 +480,9 @@ class _ZooTuner(keras_tuner.Tuner):
         values = trial.hyperparameters.values
         epochs = int(values.get("tuner/epochs", self._config.epochs))
         warm_from = values.get("tuner/trial_id")
-        with _release_gradient_functions():
+        # The gradient registry is TensorFlow's: nothing to release on JAX or PyTorch.
+        release = _release_gradient_functions() if active_backend() == "tensorflow" else contextlib.nullcontext()
+        with release:
             folds = self._run_folds(trial, epochs, warm_from)
         _fresh_graph()
         metrics = {name: float(np.mean([f[name] for f in folds])) for name in folds[0]}
@@ -833,6 +836,7 @@ def tune(
     except Exception as err:  # noqa: BLE001 - any copy failure means the same thing
         fail(f"`callbacks` must be deep-copyable; each fit gets a fresh copy ({type(err).__name__}: {err})",
              "Keras callbacks without lambdas or model references", callbacks=callbacks)
+    check_strategy_backend(strategy)
     if seed is None and is_multi_worker(strategy):
         fail("A MultiWorkerMirroredStrategy search needs a `seed`",
              "the same seed=<int> on every worker, so they all sample the same trials and shuffle alike",

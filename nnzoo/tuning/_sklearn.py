@@ -66,6 +66,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
+from nnzoo._compile import EXECUTION_SETTINGS
 from nnzoo._validation import check_float, check_int, fail, fail_type, suggest
 
 __all__ = ["ZooAutoencoder", "ZooClassifier", "ZooRegressor"]
@@ -510,7 +511,11 @@ class _ZooEstimator(BaseEstimator):
         self._check_output(model)
         optimizer = self._make_optimizer(routed)
         compile_kwargs = {}
+        # A zoo model's execution settings live on the model, not in its compile
+        # config (nnzoo._compile): carry them over unless compile__ sets them.
+        live = {}
         if getattr(model, "compiled", False):
+            live = {k: getattr(model, k) for k in EXECUTION_SETTINGS if k not in routed["compile"]}
             config = model.get_compile_config()
             if optimizer is not None:
                 config.pop("optimizer", None)  # replaced: don't build it
@@ -529,6 +534,8 @@ class _ZooEstimator(BaseEstimator):
         compile_kwargs["loss_weights"] = float(loss_scale)
         with _compile_floatx(dtype):
             model.compile(**compile_kwargs)
+        for key, value in live.items():
+            setattr(model, key, value)
         return model
 
     @staticmethod
@@ -561,8 +568,11 @@ class _ZooEstimator(BaseEstimator):
         dtype = self._check_dtype()
         if dtype is not None:
             kwargs["loss"] = _builtin_loss(kwargs["loss"], dtype)
+        live = {k: getattr(self.model_, k) for k in EXECUTION_SETTINGS}
         with _compile_floatx(dtype):
             self.model_.compile(**kwargs)
+        for key, value in live.items():  # execution settings are the live model's
+            setattr(self.model_, key, value)
         self._loss_scale_ = loss_scale
 
     # ------------------------------------------------------------------ fit
