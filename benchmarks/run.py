@@ -206,7 +206,7 @@ def keras_run(build, fit_with: str, data, epochs: int, seed: int, measure_predic
         nnzoo.fit(model, X_tr, y_tr, batch_size=32, epochs=epochs, verbose=0, callbacks=[timer])
     else:
         model.fit(X_tr, y_tr, batch_size=32, epochs=epochs, verbose=0, callbacks=[timer])
-    result["acc"] = float(np.mean(np.argmax(model(X_te, training=False), axis=1) == y_te))
+    result["acc"] = float(np.mean(np.argmax(keras.ops.convert_to_numpy(model(X_te, training=False)), axis=1) == y_te))
     result["steps"] = int(model.optimizer.iterations)
     result.update(wall=C.after_first(timer.wall), cpu=C.after_first(timer.cpu), first_epoch=timer.wall[0])
     keras.backend.clear_session()

@@ -60,6 +60,13 @@ def example_data(entry, task, n=64, seed=0):
     return X, y
 
 
+def run(model, X):
+    """`model(X)` in inference mode as a NumPy array, on any Keras backend."""
+    import keras
+
+    return keras.ops.convert_to_numpy(model(X, training=False))
+
+
 def expected_output_shape(entry, task):
     if task == "reconstruction":
         return (None, *entry.example_input_shape)
@@ -72,7 +79,7 @@ def check_builds(name, task):
     model = nnzoo.build(name, entry.example_input_shape, **build_kwargs(entry, task))
     assert tuple(model.output_shape) == expected_output_shape(entry, task)
     X, _ = example_data(entry, task, n=4)
-    out = np.asarray(model(X, training=False))
+    out = run(model, X)
     assert out.shape == (4, *expected_output_shape(entry, task)[1:])
     assert np.all(np.isfinite(out))
     return model
@@ -101,10 +108,10 @@ def check_roundtrip(model, X, tmp_path):
 
     path = nnzoo.save_model(model, tmp_path / "model.keras")
     loaded = keras.saving.load_model(path)  # safe_mode on, no custom_objects
-    np.testing.assert_allclose(np.asarray(model(X, training=False)), np.asarray(loaded(X, training=False)), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(run(model, X), run(loaded, X), rtol=1e-6, atol=1e-6)
     clone = keras.models.model_from_json(model.to_json())
     clone.set_weights(model.get_weights())
-    np.testing.assert_allclose(np.asarray(model(X, training=False)), np.asarray(clone(X, training=False)), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(run(model, X), run(clone, X), rtol=1e-6, atol=1e-6)
     assert [l.name for l in clone.layers] == [l.name for l in model.layers]
     return loaded
 
@@ -141,7 +148,7 @@ def check_tflite(model, X, tmp_path, *, name="model.tflite", **kwargs):
         meta = json.loads((path.parent / f"{path.name}.json").read_text())
         assert meta["file"] == path.name and meta["ops"] == report.ops
     got = TFLiteModel(path).predict(X)
-    ref = np.asarray(model(X, training=False))
+    ref = run(model, X)
     assert got.shape == ref.shape
     np.testing.assert_allclose(got, ref, rtol=0, atol=report.tolerance)
     return report
