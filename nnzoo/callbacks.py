@@ -25,6 +25,7 @@ from typing import Any
 import keras
 
 from nnzoo._io import atomic_path
+from nnzoo._options import SCHEDULES
 from nnzoo._validation import check_choice, check_float, check_int, fail
 
 __all__ = [
@@ -41,7 +42,6 @@ __all__ = [
     "step_decay",
 ]
 
-SCHEDULES = ("cosine", "step", "exponential", None)
 
 
 class _Schedule(abc.ABC):
