@@ -8,10 +8,13 @@ oneDNN notices. `TF_CPP_MIN_LOG_LEVEL` cannot silence them, and they are
 noise to a command-line user (and break "stderr is empty" for scripts).
 
 `load_keras_quietly()` imports Keras (and with it TensorFlow) with fd 2
-routed through a filter that drops only the lines in `NOTICES`; every other
+routed through a filter that drops only these known notices (`NOTICES`
+after a log prefix, and the whole lines in `_BARE_LINES`); every other
 byte, such as a real import error, reaches stderr unchanged. The filter is
-in place only during the import and device discovery, never while a command
-runs. Only the command line calls this: the library leaves stderr alone.
+in place only during the import and device discovery, and around
+`nnzoo export`'s conversion and LiteRT runs (the "Created TensorFlow Lite
+XNNPACK delegate" line, the int8 quantizer's settings line). Only the
+command line calls this: the library leaves stderr alone.
 """
 
 from __future__ import annotations
@@ -45,6 +48,10 @@ _BARE_LINES = (
     # The second line of the CPU-instructions notice.
     r"To enable the following instructions: .*, in other operations, rebuild TensorFlow with the appropriate "
     r"compiler flags\.",
+    # LiteRT, each time an interpreter starts (export verification).
+    r"INFO: Created TensorFlow Lite XNNPACK delegate for CPU\.",
+    # The TFLite quantizer's settings line (int8 export).
+    r"fully_quantize: \d+, inference_type: \d+, input_inference_type: \w+, output_inference_type: \w+",
 )
 _DROP = re.compile(
     "|".join([f"{_LOG_PREFIX}(?:{'|'.join(NOTICES)}).*", *_BARE_LINES])

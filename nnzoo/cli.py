@@ -692,7 +692,10 @@ def _cmd_export(args: argparse.Namespace, out: Output) -> int:
             kwargs["input_normalization"] = held_out.input_normalization
         if quantize == "int8":
             kwargs["representative_data"] = train.X[:200]
-    report = to_tflite(model, target, quantize, builtins_only=not args.allow_flex, **kwargs)
+    from nnzoo._startup import filtered_stderr
+
+    with filtered_stderr():  # LiteRT's per-interpreter XNNPACK notice; anything else passes
+        report = to_tflite(model, target, quantize, builtins_only=not args.allow_flex, **kwargs)
     out.say(str(report))
     out.data({"command": "export", "model_file": os.path.abspath(path), **report.to_dict()})
     return OK

@@ -351,6 +351,10 @@ def test_json_output_is_clean_and_errors_are_one_line(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["command"] == "train"
     assert proc.stderr == ""
+    proc = run("export", "m.keras", "--quantize", "int8", "--json")  # the converter's and LiteRT's notices too
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["quantize"] == "int8"
+    assert proc.stderr == ""
     proc = run("--json", "train", "ffnn", "--data", "no_such_data", "--epochs", "1")
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr.splitlines() == [proc.stderr.strip()]
@@ -366,6 +370,7 @@ def test_stderr_filter_drops_only_the_known_notices():
         "    os.write(2, b'I0000 00:00:1796112124.877781    9866 cudart_stub.cc:31] Could not find cuda drivers on '\n"
         "                b'your machine, GPU will not be used.\\n')\n"
         "    os.write(2, b'E0000 00:00:1796112124.8 9866 cuda_platform.cc:52] failed call to cuInit: INTERNAL\\n')\n"
+        "    os.write(2, b'INFO: Created TensorFlow Lite XNNPACK delegate for CPU.\\n')\n"
         "    os.write(2, b'E0000 00:00:1796112124.8 9866 kernel.cc:7] a real error\\nImportError: real')\n"
         "    os.write(2, b' too\\nunfinished')\n"
         "os.write(2, b'|after\\n')\n"
