@@ -7,28 +7,11 @@ from typing import Any
 from nnzoo._compile import finish, parse_options
 from nnzoo._heads import resolve_head
 from nnzoo._layers import Hidden
-from nnzoo._registry import register_family
 from nnzoo._validation import check_choice, check_float, check_input_shape, check_units, fail, fail_type
 
 CELLS = ("lstm", "gru", "rnn")
 
 
-@register_family(
-    "lstm",
-    input_kind="sequence",
-    example_input_shape=(10, 3),
-    variants={
-        "gru": {"cell": "gru"},
-        "rnn": {"cell": "rnn"},
-        "bilstm": {"bidirectional": True},
-    },
-    descriptions={
-        "lstm": "LSTM sequence model (64 units), many-to-one",
-        "gru": "GRU sequence model (64 units), many-to-one",
-        "rnn": "Simple RNN sequence model (64 units), many-to-one",
-        "bilstm": "Bidirectional LSTM sequence model (64 units per direction)",
-    },
-)
 def build_lstm(
     input_shape,
     units=(64,),
