@@ -124,7 +124,7 @@ def build_lstm(
         for i, u in enumerate(dense_units, start=1):
             x = hidden.dense(x, u, name=f"dense_{i}")
         outputs = head.layer()(x)
-        kind = "seq2seq" if return_sequences else "seq2one"
-        return keras.Model(inputs, outputs, name=opts.name or f"{'bi' if bidirectional else ''}{cell}_{kind}_{head.task}")
+        mapping = "seq2seq" if return_sequences else "seq2one"
+        return keras.Model(inputs, outputs, name=opts.name or f"{'bi' if bidirectional else ''}{cell}_{mapping}_{head.task}")
 
     return finish(graph, opts, loss=head.loss, metrics=head.metrics)
