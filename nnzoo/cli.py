@@ -74,7 +74,6 @@ class Command:
     arguments: tuple
     run: Callable[[argparse.Namespace, Output], int]
     description: str = ""
-    tensorflow: bool = False
 
 
 _COMMANDS: dict[str, Command] = {}
@@ -85,17 +84,17 @@ def arg(*flags: str, **kwargs: Any) -> tuple:
     return (flags, kwargs)
 
 
-def command(name: str, help: str, *arguments: tuple, tensorflow: bool = False):
+def command(name: str, help: str, *arguments: tuple):
     """Registers `fn(args, out) -> exit status` as the subcommand `name`.
 
     The function's docstring becomes the subcommand's `--help` description;
-    every command also gets `--json`. With `tensorflow=True`, Keras and
-    TensorFlow are loaded (quietly) before the command runs.
+    every command also gets `--json`. A command that needs TensorFlow calls
+    `_load_tensorflow()` once its cheap checks have passed.
     """
 
     def decorator(fn: Callable[[argparse.Namespace, Output], int]):
         doc = inspect.cleandoc(fn.__doc__ or "")
-        _COMMANDS[name] = Command(name, help, tuple(arguments), fn, doc, tensorflow)
+        _COMMANDS[name] = Command(name, help, tuple(arguments), fn, doc)
         return fn
 
     return decorator
@@ -167,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
         # SUPPRESS: an absent subcommand flag keeps `nnzoo --json COMMAND`'s value.
         p.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
                        help="print one JSON document instead of text")
-        p.set_defaults(_run=cmd.run, _tensorflow=cmd.tensorflow)
+        p.set_defaults(_run=cmd.run)
     return parser
 
 
@@ -193,10 +192,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return BAD_INPUT
     out = Output(json_mode=args.json)
     try:
-        if args._tensorflow:
-            from nnzoo._startup import load_keras_quietly
-
-            load_keras_quietly()
         return args._run(args, out)
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
@@ -206,6 +201,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"{PROG} {args.command}: error: {_one_line(err)}", file=sys.stderr)
         return BAD_INPUT
+
+
+def _load_tensorflow() -> None:
+    """Loads Keras and TensorFlow without their start-up notices (see `nnzoo/_startup.py`).
+
+    Commands call it after their cheap checks, so bad input is refused
+    before the seconds TensorFlow takes to load.
+    """
+    from nnzoo._startup import load_keras_quietly
+
+    load_keras_quietly()
 
 
 def _one_line(err: BaseException) -> str:
@@ -286,6 +292,7 @@ class _Run:
 def _train(entry, train, test, *, epochs: int, batch_size: int, schedule: str, validation_split: float,
            patience: int, learning_rate: float | None, seed: int, verbose: int) -> _Run:
     """Builds `entry` for `train`, trains it with the library's recipe, scores it on `test`."""
+    _load_tensorflow()
     import keras
 
     import nnzoo
@@ -321,9 +328,23 @@ def _check_out(path: str) -> str:
 
 
 def _sidecar_paths(model_path: str) -> tuple[str, str]:
-    """(metadata JSON, preprocessor pickle) paths beside a `.keras` file."""
+    """(metadata JSON, preprocessor JSON) paths beside a `.keras` file."""
     stem = model_path[: -len(".keras")] if model_path.endswith(".keras") else model_path
-    return stem + ".nnzoo.json", stem + ".preprocessor.pkl"
+    return stem + ".nnzoo.json", stem + ".preprocessor.json"
+
+
+def _load_preprocessor(model_path: str, name):
+    """The preprocessor a model's metadata names, read only from the model's own folder.
+
+    The name comes from a file, so it is checked: it must stay inside the
+    model's folder (no absolute path, no `..`, no link out), and an old
+    pickle (`.pkl`) is refused unread by `Preprocessor.load`.
+    """
+    from nnzoo._io import resolve_inside
+    from nnzoo.datasets import Preprocessor
+
+    path = resolve_inside(os.path.dirname(os.path.abspath(model_path)), name, what="preprocessor file")
+    return Preprocessor.load(path)  # JSON only: refuses a pickle unread
 
 
 def _save_all(run: _Run, path: str, *, model_name: str, source: str, train, test_size: float, seed: int,
@@ -407,7 +428,6 @@ def _cmd_list(args: argparse.Namespace, out: Output) -> int:
     arg("--validation-split", type=float, default=0.1, metavar="F",
         help="fraction of the training rows used to watch for overfitting (default 0.1)"),
     arg("--out", default=None, metavar="FILE.keras", help="where to save the model (default MODEL.keras)"),
-    tensorflow=True,
 )
 def _cmd_train(args: argparse.Namespace, out: Output) -> int:
     """Train a model and save it.
@@ -417,7 +437,7 @@ def _cmd_train(args: argparse.Namespace, out: Output) -> int:
     Training uses early stopping (best weights restored), learning-rate
     reduction on plateau or a schedule, and stops on NaN. The test scores
     are printed, and three files are written (each atomically): the model
-    (.keras), its preprocessor (.preprocessor.pkl, tables only) and a
+    (.keras), its preprocessor (.preprocessor.json, tables only) and a
     metadata file (.nnzoo.json) that 'nnzoo evaluate' reads.
 
     Examples:
@@ -492,7 +512,6 @@ def _check_ranges(args: argparse.Namespace, test_size: float) -> None:
     "evaluate", "score a saved model on a dataset or CSV file",
     arg("model_file", metavar="FILE.keras", help="a model saved by 'nnzoo train' (or any .keras file)"),
     *_DATA_ARGS,
-    tensorflow=True,
 )
 def _cmd_evaluate(args: argparse.Namespace, out: Output) -> int:
     """Score a saved model.
@@ -547,8 +566,6 @@ def _saved_model_data(args: argparse.Namespace, path: str):
         `(meta, train, test, test_size, seed)`; `test` is None when
         `--test-size 0`.
     """
-    from nnzoo.datasets import Preprocessor
-
     meta = _read_meta(_sidecar_paths(path)[0])
     test_size = args.test_size if args.test_size is not None else meta.get("test_size", 0.2)
     seed = args.seed if args.seed is not None else meta.get("seed", 0)
@@ -559,8 +576,7 @@ def _saved_model_data(args: argparse.Namespace, path: str):
                          f"use --data {meta['data']}")
     if not _is_bundled(args.data):
         if meta.get("preprocessor"):
-            folder = os.path.dirname(os.path.abspath(path))
-            preprocessor = Preprocessor.load(os.path.join(folder, meta["preprocessor"]))
+            preprocessor = _load_preprocessor(path, meta["preprocessor"])
             if args.target and args.target != preprocessor.target:
                 raise UsageError(f"the model was trained to predict {preprocessor.target!r}, not {args.target!r}")
         else:
@@ -582,7 +598,6 @@ def _saved_model_data(args: argparse.Namespace, path: str):
     arg("--directory", default="nnzoo_tuning", metavar="DIR", help="search state, resumable (default ./nnzoo_tuning)"),
     arg("--overwrite", action="store_true", help="start over instead of resuming"),
     arg("--out", default=None, metavar="FILE.keras", help="where to save the best model (default MODEL.tuned.keras)"),
-    tensorflow=True,
 )
 def _cmd_tune(args: argparse.Namespace, out: Output) -> int:
     """Search hyperparameters, retrain the best, score it and save it.
@@ -598,14 +613,18 @@ def _cmd_tune(args: argparse.Namespace, out: Output) -> int:
       nnzoo tune ffnn --data wine --algorithm hyperband --max-trials 20
     """
     import nnzoo
-    from nnzoo.evaluate import evaluate
-    from nnzoo.tuning import tune
+    from nnzoo._io import check_writable_folder
 
     entry = nnzoo.get_entry(args.model)
     test_size, seed = _split_settings(args)
     if args.max_trials < 1:
         raise UsageError(f"--max-trials must be at least 1; got {args.max_trials}")
     path = _check_out(args.out or f"{entry.name}.tuned.keras")
+    check_writable_folder(args.directory, what="tuning directory")  # before keras-tuner and TensorFlow load
+    _load_tensorflow()
+    from nnzoo.evaluate import evaluate
+    from nnzoo.tuning import tune
+
     train, test = _training_data(entry, args, test_size, seed)
     out.say(f"Tuning {entry.name} on {args.data} ({args.algorithm}, up to {args.max_trials} trials): "
             f"{len(train)} train rows, task {train.task}")
@@ -651,7 +670,6 @@ def _cmd_tune(args: argparse.Namespace, out: Output) -> int:
     arg("--test-size", type=float, default=None, metavar="F", help="held-out share (default: as in training, else 0.2)"),
     arg("--seed", type=int, default=None, metavar="N", help="seed of the split (default: as in training, else 0)"),
     arg("--allow-flex", action="store_true", help="allow TensorFlow (Flex) ops the LiteRT builtins lack"),
-    tensorflow=True,
 )
 def _cmd_export(args: argparse.Namespace, out: Output) -> int:
     """Export a saved model to a TFLite file for mobile, and verify it.
@@ -730,10 +748,11 @@ def _check_keras_file(path: str) -> None:
 
 
 def _load_keras_model(path: str):
+    _load_tensorflow()
     import keras
 
     try:
-        return keras.saving.load_model(path)
+        return keras.saving.load_model(path, safe_mode=True)  # no Lambda or other code from the file
     except Exception as err:  # any failure to load means the file is not a usable model
         raise UsageError(f"{path!r} is not a loadable Keras model: {_one_line(err)}") from err
 
@@ -911,7 +930,6 @@ def _cmd_doctor(args: argparse.Namespace, out: Output) -> int:
     arg("--out-dir", default="nnzoo-quickstart", metavar="DIR", help="folder for the files (default ./nnzoo-quickstart)"),
     arg("--epochs", type=int, default=15, metavar="N", help="maximum epochs (default 15)"),
     arg("--seed", type=int, default=0, metavar="N", help="seed of the split and of training (default 0)"),
-    tensorflow=True,
 )
 def _cmd_quickstart(args: argparse.Namespace, out: Output) -> int:
     """Train the default CNN on scikit-learn's digits, evaluate it, and save it.
