@@ -358,6 +358,8 @@ def _check_model(keras, model) -> None:
 
 
 def _check_path(path) -> str:
+    from nnzoo._validation import check_output_path
+
     if not isinstance(path, (str, os.PathLike)):
         fail_type("`path` must be a file path", "a path like 'model.tflite'", path=path)
     path = os.fspath(path)
@@ -365,7 +367,7 @@ def _check_path(path) -> str:
         fail("The TFLite path must end in `.tflite`", "a path like 'model.tflite'", path=path)
     if os.path.isdir(path):
         fail("The TFLite path is a folder", "a file path like 'out/model.tflite'", path=path)
-    return path
+    return check_output_path(path, suffix=".tflite")  # before the conversion: a file as parent, no write access
 
 
 def _check_samples(name: str, value, in_shape: tuple) -> np.ndarray:
