@@ -136,8 +136,13 @@ class TFLiteModel:
                 path=self.path,
             )
         self.metadata = read_sidecar(self.path)
-        self._interpreter = _litert("interpreter").Interpreter(model_content=self._content, num_threads=num_threads)
-        self._interpreter.allocate_tensors()
+        interpreter_cls = _litert("interpreter").Interpreter
+        try:
+            self._interpreter = interpreter_cls(model_content=self._content, num_threads=num_threads)
+            self._interpreter.allocate_tensors()
+        except (ValueError, RuntimeError) as err:
+            fail(f"The TFLite file is damaged ({' '.join(str(err).split())})", "a complete .tflite file; export it again",
+                 path=self.path, size_bytes=len(self._content))
         inputs = self._interpreter.get_input_details()
         outputs = self._interpreter.get_output_details()
         if len(inputs) != 1 or len(outputs) != 1:

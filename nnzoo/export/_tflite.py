@@ -540,11 +540,9 @@ def _set_unroll(config) -> None:
 
 
 def _output_activation(keras, model) -> str | None:
-    layer = model.layers[-1] if model.layers else None
-    while isinstance(layer, keras.Model) and layer.layers:
-        layer = layer.layers[-1]
-    act = getattr(layer, "activation", None)
-    return getattr(act, "__name__", None)
+    from nnzoo._inputs import read_head  # the one reading of a model's head
+
+    return read_head(model).activation
 
 
 def _preprocessing_inside(keras, model) -> list[dict]:
