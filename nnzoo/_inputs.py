@@ -183,7 +183,9 @@ def read_head(model) -> ModelHead:
     """Reads the task from a single-output Keras model's last layer.
 
     Nested models (the transfer model's `"head"`) are looked into. A
-    `Softmax` layer counts as a softmax activation.
+    `Softmax` layer counts as a softmax activation. A model with nested
+    `"encoder"` and `"decoder"` models whose output has the input's shape is
+    an autoencoder (`"reconstruction"`), whatever its output activation.
     """
     try:
         layer = model.layers[-1] if model.layers else None
@@ -199,16 +201,17 @@ def read_head(model) -> ModelHead:
     except (AttributeError, IndexError, TypeError, ValueError):
         return ModelHead(None, None, None, None)
     task = None
+    in_shape = _input_shape(model)
+    same_shape = in_shape is not None and out_shape == in_shape and math.prod(d or 1 for d in in_shape) > 1
+    names = {getattr(layer, "name", None) for layer in model.layers}
+    if same_shape and {"encoder", "decoder"} <= names:  # an nnzoo autoencoder, whatever its output activation
+        return ModelHead("reconstruction", activation, units, out_shape)
     if activation == "softmax":
         task = "multiclass"
     elif activation == "sigmoid" and units is not None:
         task = "binary" if units == 1 else "multilabel"
     elif activation == "linear":
-        in_shape = _input_shape(model)
-        if in_shape is not None and out_shape == in_shape and math.prod(d or 1 for d in in_shape) > 1:
-            task = "reconstruction"
-        else:
-            task = "regression"
+        task = "reconstruction" if same_shape else "regression"
     return ModelHead(task, activation, units, out_shape)
 
 
