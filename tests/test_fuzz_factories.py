@@ -82,10 +82,12 @@ FAMILIES = {
     ),
     "autoencoder": (
         {"input_shape": st.one_of(st.tuples(small), st.just((8, 8, 1)), st.just((4, 4, 2))), "encoding_dim": small,
-         "hidden_units": good_units, "kind": st.sampled_from(["dense", "conv"]),
+         "widths": st.one_of(good_units.map(lambda u: {"hidden_units": u}),
+                             good_units.filter(bool).map(lambda f: {"architecture": "conv", "filters": f})),
          "output_activation": st.sampled_from(["linear", "sigmoid", "tanh", "relu"])},
         {"input_shape": ("x", (), (6, 6, 1)), "encoding_dim": (0, -1, "4", 2.5), "hidden_units": BAD_UNITS,
-         "kind": ("sparse", None), "output_activation": ("softmax", 1), "task": ("regression",)},
+         "filters": ((), *BAD_UNITS), "architecture": ("sparse", None), "output_activation": ("softmax", 1),
+         "task": ("regression",)},
     ),
     "vgg16_transfer": (
         {"input_shape": st.sampled_from([(32, 32, 3), (40, 32, 3)]),
@@ -110,6 +112,7 @@ def _kwargs(draw, family: str):
     head = draw(good.pop("head")) if "head" in good else {}  # a task with its class count, always
     chosen = draw(st.lists(st.sampled_from(sorted(good)), unique=True, max_size=len(good)))
     kwargs = {**head, **{k: draw(good[k]) for k in chosen}}
+    kwargs.update(kwargs.pop("widths", {}))  # layer widths with the architecture they belong to
     spoiled = draw(st.lists(st.sampled_from(sorted(bad)), unique=True, max_size=2))
     kwargs.update({k: draw(st.sampled_from(bad[k])) for k in spoiled})
     return kwargs
