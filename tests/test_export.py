@@ -144,6 +144,38 @@ def test_bad_input_fails_before_any_conversion(tmp_path, no_conversion):
     assert list(tmp_path.iterdir()) == []
 
 
+BAD_METADATA = [
+    # (model, options, error, message): metadata and camera input, refused before conversion
+    ("ffnn_small", {"class_names": ["a", "b"]}, ValueError, r"class_names.*3 names"),
+    ("cnn_small", {"input_normalization": {"mean": [0.5, 0.5], "std": [0.2, 0.2]}}, ValueError,
+     r"mean and std.*lists of 1 or 1 numbers.*Received: mean=\[0\.5, 0\.5\]"),
+    ("ffnn_small", {"input_normalization": {"mean": [0.0] * 3, "std": [1.0] * 3}}, ValueError, "lists of 1 or 4 numbers"),
+    ("ffnn_small", {"input_normalization": {"mean": [0.0], "std": [0.0]}}, ValueError, "std must not be zero"),
+    ("ffnn_small", {"metadata": {"auther": "me"}}, ValueError, r"Unknown `metadata` fields.*Received: metadata="),
+    ("ffnn_small", {"metadata": {"version": 2}}, TypeError, "metadata` values must be strings"),
+    ("ffnn_small", {"metadata": "yes"}, TypeError, "bool or a dict"),
+    ("ffnn_small", {"camera": True, "input_range": (0, 1)}, ValueError, r"camera=True needs an image model.*input_shape=\(4,\)"),
+    ("cnn_small", {"camera": True, "input_range": (0, 1), "int8_io": True, "quantize": "int8",
+                   "representative_data": np.zeros((2, 8, 8, 1))}, ValueError, "int8_io=False"),
+    ("cnn_small", {"camera": True}, ValueError, r"needs the range.*input_range=\(low, high\)"),
+    ("cnn_small", {"camera": 1}, TypeError, "`camera` must be a bool"),
+    ("cnn_small", {"input_range": (1, 0)}, ValueError, "low < high"),
+    ("cnn_small", {"input_range": (0, 1, 2)}, TypeError, "two numbers"),
+    ("conv_autoencoder", {"class_names": [str(i) for i in range(1)]}, ValueError, "not a vector"),
+]
+
+
+@pytest.mark.parametrize("name, options, error, match", BAD_METADATA)
+def test_bad_metadata_fails_before_any_conversion(name, options, error, match, tmp_path, no_conversion):
+    entry = nnzoo.get_entry(name)
+    shape = (4,) if name == "ffnn_small" else (8, 8, 1)
+    kwargs = build_kwargs(entry, "multiclass" if entry.supervised else "reconstruction")
+    model = nnzoo.build(name, shape, **kwargs)
+    with pytest.raises(error, match=match):
+        to_tflite(model, tmp_path / "m.tflite", **options)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_model_that_is_not_built_is_refused(tmp_path, no_conversion):
     unbuilt = keras.Sequential([keras.layers.Dense(2)])
     with pytest.raises(ValueError, match="not built"):
@@ -197,6 +229,7 @@ def good_file(tmp_path_factory):
     model, _, _ = _model_and_data("ffnn_small")
     path = tmp_path_factory.mktemp("good") / "m.tflite"
     to_tflite(model, path, class_names=["a", "b", "c"], latency_runs=0)
+    assert b"TFLITE_METADATA" in path.read_bytes()
     return path.read_bytes(), (path.parent / "m.tflite.json").read_bytes()
 
 
@@ -225,7 +258,7 @@ def test_failed_verification_keeps_the_old_file(tmp_path, monkeypatch, good_file
     _unchanged(tmp_path, path, old, old_side)
 
 
-@pytest.mark.parametrize("where", ["sidecar", "interrupt"])
+@pytest.mark.parametrize("where", ["sidecar", "interrupt", "metadata"])
 def test_an_error_midway_keeps_the_old_file(where, tmp_path, monkeypatch, good_file):
     model, X, path, old, old_side = _good_export(tmp_path, good_file)
 
@@ -234,6 +267,8 @@ def test_an_error_midway_keeps_the_old_file(where, tmp_path, monkeypatch, good_f
 
     if where == "sidecar":
         monkeypatch.setattr(_tflite.json, "dump", boom)
+    elif where == "metadata":  # the metadata is written into the temporary file, before the rename
+        monkeypatch.setattr(_tflite._metadata, "metadata_flatbuffer", boom)
     else:
         monkeypatch.setattr(_tflite.TFLiteModel, "predict", boom)
     with pytest.raises((OSError, KeyboardInterrupt)):
