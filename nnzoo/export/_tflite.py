@@ -290,6 +290,8 @@ def to_tflite(
     norm_options = _normalization_options(image and not camera, in_shape, normalization, input_range, preprocessing)
 
     export_model, batch_sizes, notes = _prepare_recurrent(keras, model, recurrent, quantize, in_shape)
+    if info is not None and normalization and normalization.get("one_hot"):
+        notes.append("no NormalizationOptions in the metadata: the input's one-hot encoding is only in the sidecar")
     if samples is None:
         if rep is not None:
             samples = rep[:DEFAULT_SAMPLES]
@@ -580,6 +582,8 @@ def _normalization_options(image, in_shape, normalization, input_range, preproce
     """
     channels = in_shape[-1] if in_shape and in_shape[-1] is not None else 1
     norm = normalization or {}
+    if norm.get("one_hot"):  # a table's encoding (nnzoo.datasets): only the sidecar can say it all
+        return None
     if "mean" in norm or "std" in norm:
         mean, std = norm.get("mean", [0.0]), norm.get("std", [1.0])
         mean, std = ([v] if isinstance(v, (int, float)) else v for v in (mean, std))
