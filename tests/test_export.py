@@ -324,3 +324,58 @@ def test_sidecar_false_removes_a_stale_sidecar(tmp_path, good_file):
     assert report.sidecar_path is None and not (tmp_path / "m.tflite.json").exists()
     assert any("old sidecar" in note for note in report.notes)
     assert TFLiteModel(path).metadata is None
+
+
+# ------------------------------------------------- models on JAX / PyTorch
+def test_another_backend_converts_in_a_tensorflow_child_and_verifies_here(tmp_path, monkeypatch):
+    model, X, y = _model_and_data("ffnn_small", n=12)
+    monkeypatch.setattr(keras.backend, "backend", lambda: "jax")  # what to_tflite sees on JAX
+    path = tmp_path / "m.tflite"
+    report = to_tflite(model, path, sample_data=X, labels=y, class_names=["a", "b", "c"], latency_runs=0)
+    assert report.verified and report.path == str(path) and report.file_size_bytes == path.stat().st_size
+    assert any("converted under TensorFlow in a child process" in n and "original jax model" in n for n in report.notes)
+    assert report.signature["input"] == "features" and report.metadata_size_bytes > 0
+    np.testing.assert_allclose(TFLiteModel(path).predict(X), np.asarray(model(X)), atol=report.tolerance)
+    side = json.loads((tmp_path / "m.tflite.json").read_text())
+    assert side["file"] == "m.tflite" and side["converted_from_backend"] == "jax"
+    assert side["verification"]["against"] == "the original jax model"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.tflite", "m.tflite.json"]
+
+
+def test_another_backend_reports_the_childs_error_and_keeps_the_old_file(tmp_path, monkeypatch, good_file):
+    _, _, path, old, old_side = _good_export(tmp_path, good_file)
+    monkeypatch.setattr(keras.backend, "backend", lambda: "torch")
+    with pytest.raises((TypeError, ValueError), match="_Cumprod"):  # safe mode: no unregistered code loads
+        to_tflite(_flex_model(), path, latency_runs=0)
+    _unchanged(tmp_path, path, old, old_side)
+
+
+JAX_SCRIPT = """
+import json, numpy as np, nnzoo
+from nnzoo.export import to_tflite, TFLiteModel
+model = nnzoo.build("lstm", (10, 3), units=(8,), task="binary")
+X = np.random.default_rng(0).normal(size=(8, 10, 3)).astype("float32")
+report = to_tflite(model, "{path}", sample_data=X, latency_runs=0)
+import keras
+diff = float(np.max(np.abs(TFLiteModel("{path}").predict(X) - keras.ops.convert_to_numpy(model(X)))))
+print(json.dumps({{"verified": report.verified, "notes": report.notes, "diff": diff, "tol": report.tolerance}}))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_a_model_trained_on_jax_or_torch_exports(backend, tmp_path):
+    import importlib.util
+    import os
+    import subprocess
+    import sys
+
+    if importlib.util.find_spec(backend) is None:
+        pytest.skip(f"{backend} is not installed")
+    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run([sys.executable, "-c", JAX_SCRIPT.format(path=tmp_path / "m.tflite")],
+                          capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["verified"] and out["diff"] <= out["tol"]
+    assert any(f"original {backend} model" in note for note in out["notes"])

@@ -135,6 +135,11 @@ def to_tflite(
     applying to pixels. Without any of these a float image file carries no
     normalisation (a note says so), and MediaPipe refuses it.
 
+    A model on the JAX or PyTorch backend exports too: it is saved to a
+    temporary `.keras` file, converted under TensorFlow in a child process
+    (loaded in safe mode), and the file is verified here against the
+    original model's outputs before the rename (`nnzoo.export._backend`).
+
     Args:
         model: A built, single-input, single-output `keras.Model`.
         path: Destination; must end in `.tflite`. Folders are created.
@@ -288,6 +293,14 @@ def to_tflite(
     if camera:
         input_range = _camera_range(in_shape, int8_io, input_range, preprocessing, rep, samples)
     norm_options = _normalization_options(image and not camera, in_shape, normalization, input_range, preprocessing)
+    if keras.backend.backend() != "tensorflow":
+        options = dict(
+            quantize=quantize, representative_data=rep, verify=verify, builtins_only=builtins_only, labels=labels,
+            class_names=class_names, sample_data=samples, int8_io=int8_io, input_normalization=normalization,
+            recurrent=recurrent, tolerance=tolerance, latency_runs=latency_runs, sidecar=sidecar,
+            metadata=False if info is None else info, camera=camera, input_range=input_range,
+        )
+        return _export_elsewhere(keras, model, path, options, preprocessing, in_shape, activation, started)
 
     export_model, batch_sizes, notes = _prepare_recurrent(keras, model, recurrent, quantize, in_shape)
     if info is not None and normalization and normalization.get("one_hot"):
@@ -412,6 +425,45 @@ def to_tflite(
         notes=notes,
         seconds=time.perf_counter() - started,
     )
+
+
+def _export_elsewhere(keras, model, path, options, preprocessing, in_shape, activation, started) -> ExportReport:
+    """A JAX / PyTorch model: converted under TensorFlow in a child process (`_backend`), verified here."""
+    import dataclasses
+
+    from nnzoo.export import _backend
+
+    samples = options["sample_data"]
+    if samples is None:
+        rep = options["representative_data"]
+        samples = rep[:DEFAULT_SAMPLES] if rep is not None else _generated_samples(in_shape, preprocessing)
+        options["sample_data"] = samples
+    reference, file_samples = model, samples
+    if options["camera"]:
+        reference = _camera.camera_model(keras, model, *options["input_range"])
+        file_samples = _camera.to_pixels(samples, *options["input_range"])
+    verify_args = (options["labels"], options["quantize"], options["tolerance"], activation)
+    done = _backend.export_in_tensorflow(model, path, options, reference, file_samples, verify_args)
+    fields = {f.name for f in dataclasses.fields(ExportReport)}
+    data = {k: v for k, v in done["report"].items() if k in fields}
+    data["input_shape"], data["output_shape"] = tuple(data["input_shape"]), tuple(data["output_shape"])
+    data["path"] = path
+    data["sidecar_path"] = sidecar_path(path) if options["sidecar"] else None
+    check = done["check"]
+    if check:
+        for key in ("max_abs_diff", "tolerance", "agreement", "keras_metric", "tflite_metric"):
+            if key in check:
+                data[key] = check[key]
+    backend = keras.backend.backend()
+    data["notes"] = [
+        *data["notes"],
+        f"trained on the {backend} backend: converted under TensorFlow in a child process from a .keras file "
+        f"(safe mode)" + (f", then verified against the original {backend} model" if check else ""),
+    ]
+    data["seconds"] = time.perf_counter() - started
+    if not options["sidecar"]:
+        _remove_stale_sidecar(path, data["notes"])
+    return ExportReport(**data)
 
 
 # ---------------------------------------------------------------- validation
@@ -818,7 +870,9 @@ def _generated_samples(in_shape: tuple, preprocessing: list[dict]) -> np.ndarray
 
 # ------------------------------------------------------------- verification
 def _keras_outputs(model, X: np.ndarray, chunk: int = 64) -> np.ndarray:
-    return np.concatenate([np.asarray(model(X[i : i + chunk], training=False)) for i in range(0, len(X), chunk)])
+    from keras import ops  # convert_to_numpy: also for torch tensors that require grad
+
+    return np.concatenate([ops.convert_to_numpy(model(X[i : i + chunk], training=False)) for i in range(0, len(X), chunk)])
 
 
 def _verify(model, tfl: TFLiteModel, samples, labels, quantize, tolerance, activation) -> dict[str, Any]:
