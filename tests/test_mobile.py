@@ -207,13 +207,14 @@ CASES = {
     "camera": ("cnn_small", (8, 8, 1), dict(camera=True, input_range=(0, 16), class_names=list("abc"))),
     "features": ("ffnn_small", (5,), dict(input_normalization={"mean": [0.0] * 5, "std": [2.0] * 5})),
     "int8": ("ffnn_small", (5,), dict(quantize="int8", int8_io=True, class_names=["x", "y", "z"])),
+    "binary": ("ffnn_small", (5,), dict(class_names=["no", "yes"])),  # one sigmoid unit: labels.txt is "yes"
 }
 
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_metadata_round_trips_and_matches_the_sidecar(case, tmp_path):
     name, shape, options = CASES[case]
-    model = nnzoo.build(name, shape, num_classes=3)
+    model = nnzoo.build(name, shape, task="binary") if case == "binary" else nnzoo.build(name, shape, num_classes=3)
     X = np.random.default_rng(0).uniform(0, 16 if case == "camera" else 1, (12, *shape)).astype("float32")
     if options.get("quantize"):
         options = {**options, "representative_data": X}
@@ -228,6 +229,7 @@ def test_metadata_round_trips_and_matches_the_sidecar(case, tmp_path):
     assert side["signature"] == report.signature
     files = _metadata.read_associated_files(path)
     names = options.get("class_names")
+    names = names[1:] if case == "binary" else names
     assert files == ({} if names is None else {"labels.txt": "".join(n + "\n" for n in names).encode()})
     if names:
         assert out["associated_files"][0]["type"] == "TENSOR_AXIS_LABELS"
@@ -250,6 +252,8 @@ def test_metadata_round_trips_and_matches_the_sidecar(case, tmp_path):
         assert out["stats"]["min"] == pytest.approx([scale * (-128 - zero)])
         assert out["stats"]["max"] == pytest.approx([scale * (127 - zero)])
         assert "int8 quantized" in out["description"]
+    elif case == "binary":
+        assert "of class 'yes' (against 'no'" in out["description"]
 
 
 def test_metadata_false_writes_none(tmp_path):

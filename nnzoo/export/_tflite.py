@@ -352,10 +352,10 @@ def to_tflite(
         if info is not None:
             io_facts = None if flex else TFLiteModel(tmp)
             desc = _describe(
-                model, info, names, image, camera, in_shape, norm_options, input_range, preprocessing,
+                model, info, names, image, camera, in_shape, out_shape, norm_options, input_range, preprocessing,
                 activation, class_names, io_facts,
             )
-            metadata_size = _write_metadata(tmp, desc, class_names)
+            metadata_size = _write_metadata(tmp, desc, _axis_labels(class_names, out_shape))
         tfl = None if flex else TFLiteModel(tmp)
         if flex:
             verification = (
@@ -673,7 +673,7 @@ def _output_name(activation, class_names) -> str:
     return "scores" if class_names is not None else "values"
 
 
-def _describe(model, info, names, image, camera, in_shape, norm_options, input_range, preprocessing,
+def _describe(model, info, names, image, camera, in_shape, out_shape, norm_options, input_range, preprocessing,
               activation, class_names, io_facts) -> dict[str, Any]:
     """The TFLite Metadata description of this export (see `_metadata.describe`)."""
     channels = in_shape[-1] if image else None
@@ -703,7 +703,10 @@ def _describe(model, info, names, image, camera, in_shape, norm_options, input_r
         info_ = np.iinfo(np.dtype(io_facts.output_dtype))
         out_stats = ([scale * (info_.min - zero)], [scale * (info_.max - zero)])
         out_text += f", {io_facts.output_dtype} quantized (real = scale * (q - zero_point), scale {scale:g}, zero point {zero})"
-    if class_names is not None:
+    labels = _axis_labels(class_names, out_shape)
+    if labels is not None and len(labels) < len(class_names):
+        out_text += f" of class {class_names[1]!r} (against {class_names[0]!r}; labels.txt names it)"
+    elif class_names is not None:
         out_text += f", one per class ({len(class_names)}, in labels.txt)"
     return _metadata.describe(
         model_name=model.name,
@@ -717,8 +720,15 @@ def _describe(model, info, names, image, camera, in_shape, norm_options, input_r
         output_name=names["output"],
         output_description=out_text + ".",
         output_range=out_stats,
-        class_names=class_names,
+        class_names=labels,
     )
+
+
+def _axis_labels(class_names, out_shape) -> list[str] | None:
+    """The labels of the output's class axis: one sigmoid unit with two names labels only the second."""
+    if class_names is not None and out_shape and out_shape[-1] == 1 and len(class_names) == 2:
+        return class_names[1:]
+    return class_names
 
 
 def _write_metadata(tmp: str, desc: dict[str, Any], class_names) -> int:
