@@ -143,7 +143,7 @@ def _vgg16_head():
     from nnzoo.models.transfer import build_vgg16_transfer
 
     keras.utils.set_random_seed(0)
-    model = build_vgg16_transfer((32, 32, 3), 3, weights=None)
+    model = build_vgg16_transfer((32, 32, 3), num_classes=3, weights=None)
     test, _ = _colour_images(6, seed=2)
     return model, test, test.astype("float32"), {}, ["a", "b", "c"]
 

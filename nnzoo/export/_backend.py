@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from nnzoo._io import atomic_path
+from nnzoo._io import atomic_paths
 from nnzoo._validation import message
 
 #: Arrays passed to the child as .npy files.
@@ -78,14 +78,16 @@ def export_in_tensorflow(model, path: str, options: dict[str, Any], reference, f
             report = json.load(fh)
         child_file = os.path.join(folder, "model.tflite")
         check: dict[str, Any] = {}
-        with atomic_path(path) as tmp:
+        child_side = sidecar_path(child_file)
+        pair = [path, sidecar_path(path)] if os.path.isfile(child_side) else [path]
+        with atomic_paths(*pair) as tmps:  # the file and its sidecar change together or not at all
+            tmp = tmps[0]
             shutil.copyfile(child_file, tmp)
             if report["verified"]:
                 tfl = TFLiteModel(tmp)
                 labels, quantize, tolerance, activation = verify_args
                 check = _verify(reference, tfl, file_samples, labels, quantize, tolerance, activation)
-            child_side = sidecar_path(child_file)
-            if os.path.isfile(child_side):
+            if len(tmps) == 2:
                 with open(child_side, encoding="utf-8") as fh:
                     doc = json.load(fh)
                 doc["file"] = os.path.basename(path)
@@ -96,10 +98,9 @@ def export_in_tensorflow(model, path: str, options: dict[str, Any], reference, f
                          "agreement": check.get("agreement"),
                          "against": f"the original {_backend_name(model)} model"}
                     )
-                with atomic_path(sidecar_path(path)) as side_tmp:
-                    with open(side_tmp, "w", encoding="utf-8") as fh:
-                        json.dump(doc, fh, indent=2)
-                        fh.write("\n")
+                with open(tmps[1], "w", encoding="utf-8") as fh:
+                    json.dump(doc, fh, indent=2)
+                    fh.write("\n")
     return {"report": report, "check": check}
 
 

@@ -8,10 +8,11 @@ What the call does, in order:
    `tf.lite.TFLiteConverter`): dynamic batch first, then a fixed batch of 1.
 4. Writes the bytes to a temporary file beside `path`, runs that file in the
    LiteRT interpreter (`ai_edge_litert`) on sample inputs, compares it with
-   the Keras model, times it, writes the JSON sidecar, and only then renames
-   the file into place (`nnzoo._io.atomic_path`). An export that fails,
-   is interrupted, or does not match the Keras model leaves any previous
-   file (and its sidecar) byte-identical.
+   the Keras model, times it, writes the JSON sidecar (with the file's
+   sha256) to a temporary too, and only then renames both into place,
+   together (`nnzoo._io.atomic_paths`: if the second rename fails, the first
+   is undone). An export that fails, is interrupted, or does not match the
+   Keras model leaves any previous file and its sidecar byte-identical.
 
 Recurrent layers (LSTM, GRU, SimpleRNN, Bidirectional)
 -------------------------------------------------------
@@ -54,6 +55,7 @@ against the float model. Pass `tolerance=` to set the absolute bound.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -65,7 +67,7 @@ from typing import Any
 
 import numpy as np
 
-from nnzoo._io import atomic_path
+from nnzoo._io import atomic_paths
 from nnzoo._validation import check_choice, check_float, check_int, fail, fail_type, message
 from nnzoo.export import _camera, _converter, _metadata
 from nnzoo.export._report import ExportReport
@@ -346,7 +348,13 @@ def to_tflite(
 
     check: dict[str, Any] = {}
     desc, metadata_size = None, 0
-    with atomic_path(path) as tmp:
+    side = sidecar_path(path) if sidecar else None
+    # The file and its sidecar are written to temporaries and renamed together
+    # (`atomic_paths` puts the first back if the second rename fails); the
+    # sidecar also records the file's sha256, so a reader can tell a pair that
+    # a crash between the two renames left mismatched.
+    with atomic_paths(path, *([side] if side else [])) as tmps:
+        tmp = tmps[0]
         with open(tmp, "wb") as fh:
             fh.write(conversion.content)
         if info is not None:
@@ -377,19 +385,19 @@ def to_tflite(
             verification = "passed"
             if latency_runs:
                 check["latency_ms"] = _latencies(reference, tfl, samples[:1], latency_runs)
-        side = sidecar_path(path) if sidecar else None
         if side is not None:
+            with open(tmp, "rb") as fh:
+                written = fh.read()
             doc = _sidecar(
-                model, path, tfl, conversion, quantize, int8_io, in_shape, out_shape, activation,
+                model, path, tfl, conversion, written, quantize, int8_io, in_shape, out_shape, activation,
                 class_names, normalization, preprocessing, ops, flex, verification, check,
             )
             doc["signature"] = _signature(tfl, names)
             doc["camera"] = camera
             doc["tflite_metadata"] = desc
-            with atomic_path(side) as side_tmp:
-                with open(side_tmp, "w", encoding="utf-8") as fh:
-                    json.dump(doc, fh, indent=2)
-                    fh.write("\n")
+            with open(tmps[1], "w", encoding="utf-8") as fh:
+                json.dump(doc, fh, indent=2)
+                fh.write("\n")
     if not sidecar:
         _remove_stale_sidecar(path, notes)
 
@@ -615,8 +623,8 @@ def _camera_range(in_shape, int8_io, input_range, preprocessing, rep, samples) -
         fail("camera=True takes uint8 pixels, so int8 input tensors do not apply", "int8_io=False", int8_io=int8_io)
     if input_range is not None:
         return input_range
-    if any(p.get("feed") == "raw RGB pixels in [0, 255]" for p in preprocessing):
-        return 0.0, 255.0
+    if _inside_range(preprocessing) is not None:
+        return _inside_range(preprocessing)
     data = rep if rep is not None else samples
     if data is not None and float(data.max()) > float(data.min()):
         return float(data.min()), float(data.max())
@@ -653,18 +661,23 @@ def _normalization_options(image, in_shape, normalization, input_range, preproce
             return {"mean": [float(v) for v in mean], "std": [float(v) for v in std]}
     if not image:
         return None
-    if input_range is not None:
+    input_range = input_range or _inside_range(preprocessing)
+    if input_range is not None:  # pixels [0, 255] to [low, high]; VGG16's raw pixels: mean 0, std 1
         low, high = input_range
         std = 255.0 / (high - low)
         return {"mean": [-low * std], "std": [std]}
-    if any(p.get("feed") == "raw RGB pixels in [0, 255]" for p in preprocessing):
-        return {"mean": [0.0], "std": [1.0]}
     scale = norm.get("scale")
     if isinstance(scale, (int, float)) and not isinstance(scale, bool) and scale > 0:
         offset = norm.get("offset", 0.0)
         offset = offset if isinstance(offset, (int, float)) else 0.0
         return {"mean": [-offset / scale], "std": [1.0 / scale]}
     return None
+
+
+def _inside_range(preprocessing) -> tuple[float, float] | None:
+    """The raw value range a model with preprocessing inside takes (VGG16: [0, 255]), or None."""
+    found = next((p["value_range"] for p in preprocessing if p.get("value_range")), None)
+    return None if found is None else (float(found[0]), float(found[1]))
 
 
 def _output_name(activation, class_names) -> str:
@@ -684,13 +697,9 @@ def _describe(model, info, names, image, camera, in_shape, out_shape, norm_optio
                 + " inside the model.")
     else:
         color = ("GRAYSCALE" if channels == 1 else "RGB") if image else None
-        feed = next((p["feed"] for p in preprocessing if "feed" in p), None)
-        if input_range is not None:
-            in_stats = ([input_range[0]], [input_range[1]])
-        elif feed == "raw RGB pixels in [0, 255]":
-            in_stats = ([0.0], [255.0])
-        else:
-            in_stats = None
+        feed = next((p["feed"] for p in preprocessing if p.get("feed")), None)
+        value_range = input_range or _inside_range(preprocessing)
+        in_stats = None if value_range is None else ([value_range[0]], [value_range[1]])
         shape = "x".join("?" if d is None else str(d) for d in in_shape)
         text = (f"{'Image' if image else 'Features'}, shape {shape}" + (f": {feed}" if feed else "")
                 + ("; normalized as (x - mean) / std" if norm_options else "") + ".")
@@ -850,19 +859,15 @@ def _output_activation(keras, model) -> str | None:
 
 
 def _preprocessing_inside(keras, model) -> list[dict]:
-    from nnzoo.models.transfer import _BGR_MEAN
+    from nnzoo._registry import preprocessing_layers
 
+    inside = preprocessing_layers()  # the input facts of each family that preprocesses inside its models
     found = []
     for layer in _walk(keras, model):
-        if layer.name == "vgg16_preprocess":
-            found.append(
-                {
-                    "layer": layer.name,
-                    "does": "VGG16 'caffe' preprocessing: RGB to BGR, then subtract the ImageNet BGR means "
-                    + str(list(_BGR_MEAN)),
-                    "feed": "raw RGB pixels in [0, 255]",
-                }
-            )
+        if layer.name in inside:
+            facts = inside[layer.name]
+            found.append({"layer": layer.name, "does": facts.preprocessing, "feed": facts.feed,
+                          "value_range": list(facts.value_range) if facts.value_range else None, "channel_order": facts.channel_order})
         elif isinstance(layer, keras.layers.Rescaling):
             found.append({"layer": layer.name, "does": f"x * {layer.scale} + {layer.offset}"})
         elif isinstance(layer, keras.layers.Normalization):
@@ -873,8 +878,9 @@ def _preprocessing_inside(keras, model) -> list[dict]:
 def _generated_samples(in_shape: tuple, preprocessing: list[dict]) -> np.ndarray:
     rng = np.random.default_rng(0)
     shape = (DEFAULT_SAMPLES, *[GENERATED_AXIS_LENGTH if d is None else d for d in in_shape])
-    if any(p.get("feed") == "raw RGB pixels in [0, 255]" for p in preprocessing):
-        return rng.uniform(0, 255, size=shape).astype("float32")
+    value_range = next((p["value_range"] for p in preprocessing if p.get("value_range")), None)
+    if value_range is not None:
+        return rng.uniform(*value_range, size=shape).astype("float32")
     return rng.normal(size=shape).astype("float32")
 
 
@@ -970,7 +976,7 @@ def _latencies(model, tfl: TFLiteModel, x1: np.ndarray, runs: int) -> dict[str, 
 
 # ------------------------------------------------------------------ sidecar
 def _sidecar(
-    model, path, tfl, conversion, quantize, int8_io, in_shape, out_shape, activation,
+    model, path, tfl, conversion, content, quantize, int8_io, in_shape, out_shape, activation,
     class_names, normalization, preprocessing, ops, flex, verification, check,
 ) -> dict[str, Any]:
     import nnzoo
@@ -1007,6 +1013,7 @@ def _sidecar(
         "format": SIDECAR_FORMAT,
         "format_version": 1,
         "file": os.path.basename(path),
+        "sha256": hashlib.sha256(content).hexdigest(),  # the file as written: metadata included
         "model_name": model.name,
         "created_by": f"nnzoo {nnzoo.__version__}",
         "tensorflow": getattr(tf, "__version__", None),
