@@ -171,6 +171,20 @@ def test_export_int8_from_training_metadata(tmp_path, capsys):
     assert norm["columns"] == list(train.feature_names) and len(norm["mean"]) == 4
 
 
+def test_export_camera_takes_uint8_frames_in_the_training_range(tmp_path, capsys):
+    pytest.importorskip("ai_edge_litert")
+    model_path = tmp_path / "digits.keras"
+    assert cli.main(["train", "cnn_small", "--data", "digits", "--epochs", "1", "--out", str(model_path)]) == 0
+    capsys.readouterr()
+    code, report = _main_json(capsys, "export", str(model_path), "--camera")
+    assert code == 0 and report["camera"] and report["verified"]
+    assert report["input_dtype"] == "uint8" and report["input_shape"] == [None, 8, 8, 3]
+    assert any("scaled to [0, 1] and converted to grayscale" in note for note in report["notes"])
+    sidecar = json.loads((tmp_path / "digits.tflite.json").read_text())
+    assert sidecar["tflite_metadata"]["inputs"][0]["color_space"] == "RGB"
+    assert sidecar["tflite_metadata"]["outputs"][0]["associated_files"][0]["name"] == "labels.txt"
+
+
 @pytest.mark.parametrize("argv,fragment", [
     (["export", "missing.keras"], "does not exist"),
     (["export", "{model}", "--out", "model.bin"], "must end in .tflite"),
