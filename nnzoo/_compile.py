@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from nnzoo._validation import check_choice, check_float, check_int, fail, fail_type, message, suggest
+from nnzoo._validation import Boolean, Integer, Interval, check_choice, check_int, check_params, fail, fail_type, message, suggest
 
 OPTIMIZERS = ("adam", "adamw", "sgd", "sgd_momentum", "rmsprop", "nadam")
 _DEFAULT_LR = {"adam": 1e-3, "adamw": 1e-3, "sgd": 1e-2, "sgd_momentum": 1e-2, "rmsprop": 1e-3, "nadam": 1e-3}
@@ -67,6 +67,17 @@ _OPTION_DEFAULTS: dict[str, Any] = {
     "strategy": None,
     "name": None,
     "kernel_initializer": None,
+}
+
+#: What the common options accept (None: the optimizer's or Keras's default).
+CONSTRAINTS = {
+    "learning_rate": Interval(0.0, low_inclusive=False, optional=True),
+    "momentum": Interval(0.0, 1.0, high_inclusive=False, optional=True),
+    "weight_decay": Interval(0.0, optional=True),
+    "clipnorm": Interval(0.0, low_inclusive=False, optional=True),
+    "clipvalue": Interval(0.0, low_inclusive=False, optional=True),
+    "steps_per_execution": Integer(),
+    "compile": Boolean(),
 }
 
 
@@ -117,22 +128,9 @@ def parse_options(factory: str, options: dict[str, Any]) -> Options:
             "learning_rate, momentum, weight_decay and clipping set on the instance itself",
             optimizer=opt,
         )
-    if values["learning_rate"] is not None:
-        values["learning_rate"] = check_float("learning_rate", values["learning_rate"], low=0.0, low_inclusive=False)
-    for key in ("momentum",):
-        if values[key] is not None:
-            values[key] = check_float(key, values[key], low=0.0, high=1.0, high_inclusive=False)
-    for key in ("weight_decay",):
-        if values[key] is not None:
-            values[key] = check_float(key, values[key], low=0.0)
-    for key in ("clipnorm", "clipvalue"):
-        if values[key] is not None:
-            values[key] = check_float(key, values[key], low=0.0, low_inclusive=False)
+    values = check_params(values, CONSTRAINTS)
     if values["clipnorm"] is not None and values["clipvalue"] is not None:
         fail("`clipnorm` and `clipvalue` are exclusive", "at most one of them", clipnorm=values["clipnorm"], clipvalue=values["clipvalue"])
-    values["steps_per_execution"] = check_int("steps_per_execution", values["steps_per_execution"])
-    if not isinstance(values["compile"], bool):
-        fail_type("`compile` must be a bool", "True or False", compile=values["compile"])
     if values["name"] is not None and not isinstance(values["name"], str):
         fail_type("`name` must be a string", "e.g. 'my_cnn'", name=values["name"])
     strategy = values["strategy"]
