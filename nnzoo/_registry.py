@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from nnzoo._tasks import TASKS
 from nnzoo._validation import message, suggest
 
 #: Input kinds, by what data a model takes.
@@ -41,7 +42,7 @@ class ModelEntry:
     builder: Callable[..., Any]
     preset: Mapping[str, Any] = field(default_factory=dict)
     input_kind: str = "tabular"
-    tasks: tuple[str, ...] = ("regression", "binary", "multiclass", "multilabel")
+    tasks: tuple[str, ...] = TASKS
     example_input_shape: tuple = (8,)
     description: str = ""
 
@@ -63,7 +64,7 @@ def register_family(
     input_kind: str,
     example_input_shape: tuple,
     variants: Mapping[str, Mapping[str, Any]] | None = None,
-    tasks: tuple[str, ...] = ("regression", "binary", "multiclass", "multilabel"),
+    tasks: tuple[str, ...] = TASKS,
     descriptions: Mapping[str, str] | None = None,
     example_shapes: Mapping[str, tuple] | None = None,
     input_kinds: Mapping[str, str] | None = None,

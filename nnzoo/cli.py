@@ -286,7 +286,7 @@ def _train(entry, train, test, *, epochs: int, batch_size: int, schedule: str, v
 
     import nnzoo
     from nnzoo.callbacks import standard_callbacks
-    from nnzoo.evaluate import evaluate
+    from nnzoo.evaluation import evaluate
 
     keras.utils.set_random_seed(seed)
     extra = {} if learning_rate is None else {"learning_rate": learning_rate}
@@ -509,7 +509,7 @@ def _cmd_evaluate(args: argparse.Namespace, out: Output) -> int:
     Example:
       nnzoo evaluate digits.keras --data digits
     """
-    from nnzoo.evaluate import evaluate
+    from nnzoo.evaluation import evaluate
 
     path = args.model_file
     _check_keras_file(path)
@@ -603,7 +603,7 @@ def _cmd_tune(args: argparse.Namespace, out: Output) -> int:
       nnzoo tune ffnn --data wine --algorithm hyperband --max-trials 20
     """
     import nnzoo
-    from nnzoo.evaluate import evaluate
+    from nnzoo.evaluation import evaluate
     from nnzoo.tuning import tune
 
     entry = nnzoo.get_entry(args.model)

@@ -8,7 +8,7 @@ from sklearn.linear_model import LogisticRegression, Ridge
 
 import nnzoo
 from nnzoo.datasets import load
-from nnzoo.evaluate import Evaluation, evaluate
+from nnzoo.evaluation import Evaluation, evaluate
 
 
 

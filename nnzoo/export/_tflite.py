@@ -66,6 +66,7 @@ from typing import Any
 import numpy as np
 
 from nnzoo._io import atomic_path
+from nnzoo._tasks import output_activation
 from nnzoo._validation import check_choice, check_float, check_int, fail, fail_type, message
 from nnzoo.export import _converter
 from nnzoo.export._report import ExportReport
@@ -211,7 +212,7 @@ def to_tflite(
 
     in_shape = tuple(model.inputs[0].shape)[1:]
     out_shape = tuple(model.outputs[0].shape)[1:]
-    activation = _output_activation(keras, model)
+    activation = output_activation(model)
     rep = None if representative_data is None else _check_samples("representative_data", representative_data, in_shape)
     if quantize == "int8" and rep is None:
         fail(
@@ -535,14 +536,6 @@ def _set_unroll(config) -> None:
     elif isinstance(config, list):
         for value in config:
             _set_unroll(value)
-
-
-def _output_activation(keras, model) -> str | None:
-    layer = model.layers[-1] if model.layers else None
-    while isinstance(layer, keras.Model) and layer.layers:
-        layer = layer.layers[-1]
-    act = getattr(layer, "activation", None)
-    return getattr(act, "__name__", None)
 
 
 def _preprocessing_inside(keras, model) -> list[dict]:
