@@ -133,7 +133,7 @@ def infer_task(y: Any, name: str = "y", *, labels: bool = False) -> str:
         fail_type(f"`{name}` holds labels that cannot be compared ({err})",
                   "labels of one kind (all strings, or all integers)", **{f"{name}_dtype": str(arr.dtype)})
     if target_type == "multilabel-indicator" and not np.isin(arr, (0, 1)).all():
-        fail(f"A 2-D label matrix must hold 0/1 indicators (multilabel)",
+        fail("A 2-D label matrix must hold 0/1 indicators (multilabel)",
              "a (n_samples, n_labels) matrix of 0 and 1, float targets for multi-output regression, "
              "or a label vector", **{f"{name}_values": np.unique(arr)[:5].tolist()})
     task = _TARGET_TYPES.get(target_type)

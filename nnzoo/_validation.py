@@ -52,10 +52,11 @@ def suggest(value: str, choices: Iterable[str]) -> str:
 def check_choice(name: str, value: Any, choices: Sequence[Any]) -> Any:
     """Checks that `value` is one of `choices`; strings compare lower-case.
 
-    Where every choice is a string, a value of another type raises
-    TypeError (`must be a string`), so callers need no type check first.
+    Where every choice is a string (or None), a value of another type
+    raises TypeError (`must be a string`), so callers need no type check first.
     """
-    if not isinstance(value, str) and choices and all(isinstance(c, str) for c in choices):
+    names = [c for c in choices if c is not None]
+    if value is not None and not isinstance(value, str) and names and all(isinstance(c, str) for c in names):
         fail_type(f"`{name}` must be a string", "one of " + ", ".join(repr(c) for c in choices), **{name: value})
     key = value.lower() if isinstance(value, str) else value
     if key in choices:

@@ -85,6 +85,8 @@ def test_choices_check_the_type_themselves():
         check_choice("pool", "maks", ("max", "avg"))
     assert check_choice("k", 3, (1, 3)) == 3  # non-string choices compare as they are
     assert check_choice("k", None, (None, "a")) is None
+    with pytest.raises(TypeError, match=r"`k` must be a string\. Expected one of None, 'a'\. Received: k=0"):
+        check_choice("k", 0, (None, "a"))
 
 
 def test_check_bool_and_check_params():

@@ -203,8 +203,6 @@ def to_tflite(
             fail_type(f"`{flag}` must be a bool", "True or False", **{flag: value})
     if int8_io and quantize != "int8":
         fail("`int8_io=True` needs full-integer quantization", "quantize='int8'", int8_io=int8_io, quantize=quantize)
-    if not isinstance(recurrent, str):
-        fail_type("`recurrent` must be a string", "one of 'auto', 'unroll', 'loop'", recurrent=recurrent)
     recurrent = check_choice("recurrent", recurrent, RECURRENT_MODES)
     if tolerance is not None:
         tolerance = check_float("tolerance", tolerance, low=0.0, low_inclusive=False)

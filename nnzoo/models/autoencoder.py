@@ -10,7 +10,7 @@ import numpy as np
 from nnzoo._compile import finish, parse_options
 from nnzoo._layers import Hidden
 from nnzoo._registry import register_family
-from nnzoo._validation import check_choice, check_input_shape, check_int, check_units, fail, fail_type
+from nnzoo._validation import check_choice, check_input_shape, check_int, check_units, fail
 
 KINDS = ("dense", "conv")
 OUTPUT_ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu")
@@ -90,8 +90,6 @@ def build_autoencoder(
     >>> model.get_layer("encoder").output_shape
     (None, 32)
     """
-    if not isinstance(kind, str):
-        fail_type("`kind` must be a string", "'dense' or 'conv'", kind=kind)
     kind = check_choice("kind", kind, KINDS)
     if kind == "dense":
         shape = check_input_shape(input_shape, ranks=(1, 2, 3, 4), family="a dense autoencoder", hint="e.g. (n_features,)")
@@ -101,8 +99,6 @@ def build_autoencoder(
         )
     encoding_dim = check_int("encoding_dim", encoding_dim)
     units = check_units("hidden_units", hidden_units, allow_empty=(kind == "dense"))
-    if not isinstance(output_activation, str):
-        fail_type("`output_activation` must be a string", "one of " + ", ".join(map(repr, OUTPUT_ACTIVATIONS)), output_activation=output_activation)
     output_activation = check_choice("output_activation", output_activation, OUTPUT_ACTIVATIONS)
     opts = parse_options("build_autoencoder", options)
     hidden = Hidden.from_args(activation, dropout, batch_norm, l1, l2, opts.kernel_initializer)

@@ -104,8 +104,6 @@ def build_lstm(
         allow_none_first=True,
     )
     units = check_units("units", units, allow_empty=False)
-    if not isinstance(cell, str):
-        fail_type("`cell` must be a string", "one of " + ", ".join(map(repr, CELLS)), cell=cell)
     cell = check_choice("cell", cell, CELLS)
     for flag, value in (("bidirectional", bidirectional), ("return_sequences", return_sequences), ("unroll", unroll)):
         if not isinstance(value, bool):

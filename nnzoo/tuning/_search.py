@@ -727,8 +727,6 @@ def tune(
     >>> result.model.predict(X[:3] / 16).argmax(axis=1)    # doctest: +SKIP
     """
     entry = get_entry(name)
-    if not isinstance(algorithm, str):
-        fail_type("`algorithm` must be a string", "one of " + ", ".join(map(repr, ALGORITHMS)), algorithm=algorithm)
     algorithm = check_choice("algorithm", algorithm, ALGORITHMS)
     max_trials = check_int("max_trials", max_trials)
     epochs = check_int("epochs", epochs)
