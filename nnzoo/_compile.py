@@ -24,12 +24,11 @@ Common keyword options (all factories):
 from __future__ import annotations
 
 import contextlib
-import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from nnzoo._validation import Boolean, Integer, Interval, check_choice, check_int, check_params, fail, fail_type, message, suggest
+from nnzoo._validation import Boolean, Integer, Interval, check_choice, check_params, fail, fail_type, message, suggest
 
 OPTIMIZERS = ("adam", "adamw", "sgd", "sgd_momentum", "rmsprop", "nadam")
 _DEFAULT_LR = {"adam": 1e-3, "adamw": 1e-3, "sgd": 1e-2, "sgd_momentum": 1e-2, "rmsprop": 1e-3, "nadam": 1e-3}
@@ -200,10 +199,3 @@ def finish(make_graph: Callable[[], Any], opts: Options, *, loss: Any, metrics: 
                 jit_compile=opts.jit_compile,
             )
     return model
-
-
-def check_positive_dim(name: str, value: Any) -> int:
-    """Validates a positive int dimension (kernel sizes, pool sizes, ...)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        fail_type(f"`{name}` must be an integer", "an int >= 1", **{name: value})
-    return check_int(name, value)

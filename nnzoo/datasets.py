@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from nnzoo._tasks import check_task, infer_task, task_arguments
+from nnzoo._tasks import CLASSIFICATION, check_task, infer_task, task_arguments
 from nnzoo._validation import check_choice, check_float, check_int, fail, fail_type, message, suggest
 
 __all__ = [
@@ -56,7 +56,7 @@ __all__ = [
 #: What one sample is; matches the registry's `input_kind`.
 KINDS = ("tabular", "image", "sequence")
 #: Tasks a single target column can have.
-COLUMN_TASKS = ("regression", "binary", "multiclass")
+COLUMN_TASKS = ("regression", *CLASSIFICATION)
 
 #: Digits' pixels are 0..16; the models see them in [0, 1].
 DIGITS_SCALE = 1.0 / 16.0
@@ -173,7 +173,7 @@ class Dataset:
         >>> train, test = nnzoo.datasets.load("digits").split(0.2, seed=0)
         """
         test_size = _check_test_size(test_size, allow_none=False)
-        strat = self.y if self.task in ("binary", "multiclass") and self.y is not None else None
+        strat = self.y if self.task in CLASSIFICATION and self.y is not None else None
         train_idx, test_idx = _split_indices(len(self), strat, test_size, seed)
         return self._take(train_idx), self._take(test_idx)
 
@@ -794,7 +794,7 @@ def from_dataframe(
     else:
         task = preprocessor.task_
     strat = None
-    if test_size is not None and labelled and task in ("binary", "multiclass"):
+    if test_size is not None and labelled and task in CLASSIFICATION:
         strat = _labels(frame[target])
     parts = [np.arange(len(frame))] if test_size is None else list(_split_indices(len(frame), strat, test_size, seed))
 
