@@ -108,7 +108,9 @@ def infer_task(y: Any, name: str = "y", *, labels: bool = False) -> str:
 
     Raises:
         ValueError: For targets of another rank, a 2-D label matrix that
-            is not 0/1 indicators, or targets scikit-learn cannot type.
+            is not 0/1 indicators, or targets no head fits (multi-output
+            classes; with `labels=True`, continuous values).
+        TypeError: For labels of mixed kinds that cannot be compared.
 
     Example:
 
@@ -190,7 +192,7 @@ def task_arguments(
     if num_classes is None and y is not None:
         arr = np.asarray(y)
         num_classes = arr.shape[1] if task == "multilabel" else len(np.unique(arr.ravel()))
-    return {"task": task, "num_classes": None if num_classes is None else int(num_classes)}
+    return {"task": task, **({} if num_classes is None else {"num_classes": int(num_classes)})}
 
 
 # ----------------------------------------------------------- reading a model

@@ -112,6 +112,7 @@ def test_task_arguments_table():
     assert _tasks.task_arguments("multiclass", np.array([0, 1]), num_classes=10) == {"task": "multiclass",
                                                                                     "num_classes": 10}
     assert _tasks.task_arguments("multilabel", _bits) == {"task": "multilabel", "num_classes": 3}
+    assert _tasks.task_arguments("multiclass") == {"task": "multiclass"}  # nothing to count: the factory asks
     assert _tasks.task_arguments("regression", np.zeros(5)) == {"task": "regression"}
     assert _tasks.task_arguments("regression", np.zeros((5, 1))) == {"task": "regression"}
     assert _tasks.task_arguments("regression", np.zeros((5, 3))) == {"task": "regression", "num_outputs": 3}
