@@ -53,8 +53,6 @@ __all__ = [
     "make_windows",
 ]
 
-#: What one sample is; matches the registry's `input_kind`.
-KINDS = ("tabular", "image", "sequence")
 #: Tasks a single target column can have.
 COLUMN_TASKS = ("regression", *CLASSIFICATION)
 
@@ -1050,9 +1048,11 @@ def from_csv(
 def example_data(name: str, n: int = 64, *, task: str | None = None, seed: int = 0) -> Dataset:
     """Small learnable data fitting a registered model's `example_input_shape`.
 
-    Inputs are Gaussian noise (0-255 RGB of random brightness for the VGG16
-    transfer model), and the target is a function of the mean input value,
-    so a few epochs lower the loss (as in the test harness). Meant for smoke tests and benchmarks, not for accuracy.
+    Inputs come from the model's family (`ModelEntry.example_inputs`: e.g.
+    Gaussian noise, raw 0-255 RGB for a model that preprocesses inside, or
+    low-rank data for an autoencoder), and the target is a function of the
+    mean input value, so a few epochs lower the loss (the test harness uses
+    this function). Meant for smoke tests and benchmarks, not for accuracy.
 
     Args:
         name: A name from `nnzoo.list_models()`.
@@ -1085,20 +1085,10 @@ def example_data(name: str, n: int = 64, *, task: str | None = None, seed: int =
         task = check_task(task, entry.tasks)
     rng = np.random.default_rng(_check_seed(seed))
     shape = tuple(entry.example_input_shape)
-    # By rank, not entry.input_kind: the conv autoencoder variant inherits
-    # "tabular" from its family although it takes images.
-    kind = {1: "tabular", 2: "sequence"}.get(len(shape), "image")
-    common = dict(feature_names=_step_names(math.prod(shape)), kind=kind, name=f"example:{entry.name}")
+    common = dict(feature_names=_step_names(math.prod(shape)), kind=entry.input_kind, name=f"example:{entry.name}")
+    X = entry.example_inputs(n, rng)  # the family's own generator
     if task == "reconstruction":
-        flat = rng.normal(size=(n, 2)) @ rng.normal(size=(2, math.prod(shape)))
-        X = (flat / np.abs(flat).max()).reshape(n, *shape).astype("float32")
         return Dataset(X=X, y=X, target_names=None, task=task, **common)
-    if entry.family == "vgg16_transfer":
-        # Raw RGB in [0, 255] with a per-image brightness: a frozen base still sees it.
-        brightness = rng.uniform(0.1, 1.0, size=(n,) + (1,) * len(shape))
-        X = (rng.uniform(0, 255, size=(n, *shape)) * brightness).astype("float32")
-    else:
-        X = rng.normal(size=(n, *shape)).astype("float32")
     signal = X.reshape(n, -1).mean(axis=1)
     if task == "regression":
         return Dataset(X=X, y=signal.astype("float32"), target_names=None, task=task, **common)

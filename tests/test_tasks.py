@@ -132,7 +132,7 @@ def test_the_head_table_builds_every_task():
 
 
 def test_a_nested_head_is_read_through():
-    model = nnzoo.build_vgg16_transfer((32, 32, 3), 3, weights=None, compile=False)
+    model = nnzoo.build_vgg16_transfer((32, 32, 3), num_classes=3, weights=None, compile=False)
     assert isinstance(model.layers[-1], keras.Model)  # VGG's head is a nested model
     assert _tasks.output_activation(model) == "softmax" and _tasks.model_task(model) == "multiclass"
     images = np.random.default_rng(0).uniform(0, 255, size=(6, 32, 32, 3)).astype("float32")

@@ -18,7 +18,6 @@ import numpy as np
 from nnzoo._validation import fail, fail_type
 
 SIDECAR_SUFFIX = ".json"
-_INT_TYPES = (np.int8, np.uint8, np.int16)
 
 
 def sidecar_path(path: str | os.PathLike) -> str:

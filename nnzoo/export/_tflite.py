@@ -543,19 +543,15 @@ def _set_unroll(config) -> None:
 
 
 def _preprocessing_inside(keras, model) -> list[dict]:
-    from nnzoo.models.transfer import _BGR_MEAN
+    from nnzoo._registry import preprocessing_layers
 
+    inside = preprocessing_layers()  # the input facts of each family that preprocesses inside its models
     found = []
     for layer in _walk(keras, model):
-        if layer.name == "vgg16_preprocess":
-            found.append(
-                {
-                    "layer": layer.name,
-                    "does": "VGG16 'caffe' preprocessing: RGB to BGR, then subtract the ImageNet BGR means "
-                    + str(list(_BGR_MEAN)),
-                    "feed": "raw RGB pixels in [0, 255]",
-                }
-            )
+        if layer.name in inside:
+            facts = inside[layer.name]
+            found.append({"layer": layer.name, "does": facts.preprocessing, "feed": facts.feed,
+                          "value_range": list(facts.value_range) if facts.value_range else None, "channel_order": facts.channel_order})
         elif isinstance(layer, keras.layers.Rescaling):
             found.append({"layer": layer.name, "does": f"x * {layer.scale} + {layer.offset}"})
         elif isinstance(layer, keras.layers.Normalization):
@@ -566,8 +562,9 @@ def _preprocessing_inside(keras, model) -> list[dict]:
 def _generated_samples(in_shape: tuple, preprocessing: list[dict]) -> np.ndarray:
     rng = np.random.default_rng(0)
     shape = (DEFAULT_SAMPLES, *[GENERATED_AXIS_LENGTH if d is None else d for d in in_shape])
-    if any(p.get("feed") == "raw RGB pixels in [0, 255]" for p in preprocessing):
-        return rng.uniform(0, 255, size=shape).astype("float32")
+    value_range = next((p["value_range"] for p in preprocessing if p.get("value_range")), None)
+    if value_range is not None:
+        return rng.uniform(*value_range, size=shape).astype("float32")
     return rng.normal(size=shape).astype("float32")
 
 
