@@ -2,7 +2,9 @@
 
 Every part of nnzoo that needs a task asks this module: the factories (the
 head table, through `nnzoo._heads`), `tune`, `nnzoo.evaluate`, the datasets,
-the scikit-learn adapters and the command line.
+the scikit-learn adapters and the command line. Reading the task of a built
+model (its output activation, through nested heads) is
+`nnzoo._inputs.read_head`, beside the data checks that use it.
 
 **The task names.** `TASKS` are the supervised heads; autoencoders do
 `"reconstruction"`; `ALL_TASKS` holds both.
@@ -193,54 +195,3 @@ def task_arguments(
         arr = np.asarray(y)
         num_classes = arr.shape[1] if task == "multilabel" else len(np.unique(arr.ravel()))
     return {"task": task, **({} if num_classes is None else {"num_classes": int(num_classes)})}
-
-
-# ----------------------------------------------------------- reading a model
-
-
-def output_layer(model):
-    """The layer that makes a model's output, looking inside nested models.
-
-    VGG's head is a nested `keras.Model`; its last layer is the `Dense`
-    that carries the activation. Returns None for a model without layers.
-    """
-    layer = model
-    while getattr(layer, "layers", None):
-        layer = layer.layers[-1]
-    return None if layer is model else layer
-
-
-def output_activation(model) -> str | None:
-    """The name of a model's output activation (`"softmax"`, `"sigmoid"`, `"linear"`, ...), or None."""
-    layer = output_layer(model)
-    if layer is None:
-        return None
-    if type(layer).__name__ == "Softmax":
-        return "softmax"
-    return getattr(getattr(layer, "activation", None), "__name__", None)
-
-
-def model_task(model) -> str | None:
-    """The task a Keras model's output implies, or None where it is unclear.
-
-    Softmax is multiclass; sigmoid is binary (one unit) or multilabel; a
-    linear output is regression. An output of the input's shape (more than
-    one value; for sigmoid, an image) is reconstruction.
-    """
-    try:
-        activation = output_activation(model)
-        out_shape = tuple(model.output_shape[1:])
-        units = int(out_shape[-1])
-    except (AttributeError, IndexError, TypeError, ValueError):
-        return None
-    if activation == "softmax":
-        return "multiclass"
-    in_shape = model.input_shape
-    same_shape = not isinstance(in_shape, list) and out_shape == tuple(in_shape[1:]) and math.prod(out_shape) > 1
-    if activation == "sigmoid":
-        if same_shape and len(out_shape) > 1:  # an image autoencoder's [0, 1] pixels
-            return RECONSTRUCTION
-        return "binary" if units == 1 else "multilabel"
-    if activation == "linear":
-        return RECONSTRUCTION if same_shape else "regression"
-    return None

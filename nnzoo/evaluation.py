@@ -19,7 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from nnzoo._tasks import ALL_TASKS, check_task, infer_task, model_task
+from nnzoo._inputs import read_head
+from nnzoo._tasks import ALL_TASKS, check_task, infer_task
 from nnzoo._validation import check_float, check_int, fail, fail_type
 
 __all__ = ["Evaluation", "evaluate"]
@@ -129,7 +130,9 @@ def evaluate(
 
     Raises:
         ValueError: If `X` and `y` differ in length, the task is unknown,
-            or predictions do not fit the task.
+            or predictions do not fit the task; for a Keras model, also if
+            `X` holds NaN or infinite values or samples of another shape
+            than the model's input.
         TypeError: If `model` has no `predict` method, or `y` is missing.
 
     Example:
@@ -157,8 +160,13 @@ def evaluate(
         fail("There is nothing to evaluate", "at least one row", X_rows=n)
 
     keras_model = _is_keras_model(model)
+    if keras_model:  # other estimators check X their own way (some take NaN)
+        from nnzoo._inputs import check_features, check_finite
+
+        check_finite("X", X)
+        check_features(model, X, "X")
     if task is None:
-        task = model_task(model) if keras_model else _task_from_estimator(model)
+        task = read_head(model).task if keras_model else _task_from_estimator(model)
         if task is None and target_names is not None:  # class names given: classes
             task = "binary" if len(target_names) == 2 and y.ndim == 1 else None
             task = task or ("multilabel" if y.ndim == 2 and y.shape[1] > 1 else "multiclass")

@@ -16,6 +16,7 @@ import math
 import numbers
 from typing import Any
 
+from nnzoo._inputs import check_shuffle, check_training_data
 from nnzoo._validation import check_float, check_int, fail, fail_type
 
 __all__ = ["fit"]
@@ -77,8 +78,14 @@ def fit(
         ValueError: For an uncompiled model, arrays of different lengths, a
             `validation_split` outside [0, 1) or one that leaves no training
             or validation sample, or both `validation_split` and
-            `validation_data`.
-        TypeError: For a `batch_size` or `epochs` that is not an integer.
+            `validation_data`; for NaN or infinite values in the arrays,
+            negative sample weights, samples of another shape than the
+            model's input, or targets that do not fit its head (class ids
+            outside `[0, num_classes)`, a multilabel matrix of the wrong
+            width).
+        TypeError: For a `batch_size` or `epochs` that is not an integer,
+            complex inputs, text labels for a numeric head, or a `shuffle`
+            that is not a bool.
 
     Example:
 
@@ -106,6 +113,10 @@ def fit(
             validation_split=validation_split,
             validation_data=type(validation_data).__name__,
         )
+    check_shuffle(shuffle)
+    check_training_data(model, x, y, sample_weight)
+    if isinstance(validation_data, (tuple, list)) and len(validation_data) in (2, 3):
+        check_training_data(model, *validation_data, names=("x_val", "y_val", "sample_weight_val"))
     kwargs = dict(batch_size=batch_size, epochs=epochs, validation_split=validation_split,
                   validation_data=validation_data, shuffle=shuffle, sample_weight=sample_weight, **fit_kwargs)
     if not _fast_path_applies(x, y, validation_data, shuffle, fit_kwargs):

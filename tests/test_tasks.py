@@ -7,6 +7,7 @@ import pytest
 
 import nnzoo
 from nnzoo import _tasks
+from nnzoo._inputs import read_head
 from nnzoo._registry import get_entry
 from nnzoo.datasets import from_dataframe
 from nnzoo.tuning._data import prepare
@@ -125,8 +126,7 @@ def test_the_head_table_builds_every_task():
                                                       "multilabel": "0/1 matrix"}[task]][0])
         model = nnzoo.build_ffnn((4,), (4,), **kwargs)
         activation, loss, metrics = _tasks.HEADS[task]
-        assert _tasks.output_activation(model) == activation
-        assert _tasks.model_task(model) == task
+        assert read_head(model).activation == activation and read_head(model).task == task
         assert model.loss == loss
     assert set(_tasks.HEADS) == set(_tasks.TASKS)
 
@@ -134,7 +134,7 @@ def test_the_head_table_builds_every_task():
 def test_a_nested_head_is_read_through():
     model = nnzoo.build_vgg16_transfer((32, 32, 3), num_classes=3, weights=None, compile=False)
     assert isinstance(model.layers[-1], keras.Model)  # VGG's head is a nested model
-    assert _tasks.output_activation(model) == "softmax" and _tasks.model_task(model) == "multiclass"
+    assert read_head(model).activation == "softmax" and read_head(model).task == "multiclass"
     images = np.random.default_rng(0).uniform(0, 255, size=(6, 32, 32, 3)).astype("float32")
     result = nnzoo.evaluate(model, images, np.array([0, 1, 2, 0, 1, 2]))
     assert result.task == "multiclass" and result.confusion_matrix.shape == (3, 3)
@@ -143,10 +143,10 @@ def test_a_nested_head_is_read_through():
 def test_softmax_layers_and_autoencoders_are_read():
     inputs = keras.Input((3,))
     softmax = keras.Model(inputs, keras.layers.Softmax()(keras.layers.Dense(3)(inputs)))
-    assert _tasks.output_activation(softmax) == "softmax" and _tasks.model_task(softmax) == "multiclass"
+    assert read_head(softmax).activation == "softmax" and read_head(softmax).task == "multiclass"
     auto = nnzoo.build_autoencoder((6,), compile=False)
-    assert _tasks.model_task(auto) == "reconstruction"
-    assert _tasks.model_task(keras.Model(inputs, keras.layers.Dense(2, activation="relu")(inputs))) is None
+    assert read_head(auto).task == "reconstruction"
+    assert read_head(keras.Model(inputs, keras.layers.Dense(2, activation="relu")(inputs))).task is None
 
 
 def test_task_names_type_check_themselves():

@@ -68,7 +68,7 @@ from typing import Any
 import numpy as np
 
 from nnzoo._io import atomic_paths
-from nnzoo._tasks import output_activation
+from nnzoo._inputs import read_head
 from nnzoo._validation import check_choice, check_float, check_int, fail, fail_type, message
 from nnzoo.export import _converter
 from nnzoo.export._report import ExportReport
@@ -212,7 +212,7 @@ def to_tflite(
 
     in_shape = tuple(model.inputs[0].shape)[1:]
     out_shape = tuple(model.outputs[0].shape)[1:]
-    activation = output_activation(model)
+    activation = read_head(model).activation
     rep = None if representative_data is None else _check_samples("representative_data", representative_data, in_shape)
     if quantize == "int8" and rep is None:
         fail(
@@ -363,6 +363,8 @@ def _check_model(keras, model) -> None:
 
 
 def _check_path(path) -> str:
+    from nnzoo._validation import check_output_path
+
     if not isinstance(path, (str, os.PathLike)):
         fail_type("`path` must be a file path", "a path like 'model.tflite'", path=path)
     path = os.fspath(path)
@@ -370,7 +372,7 @@ def _check_path(path) -> str:
         fail("The TFLite path must end in `.tflite`", "a path like 'model.tflite'", path=path)
     if os.path.isdir(path):
         fail("The TFLite path is a folder", "a file path like 'out/model.tflite'", path=path)
-    return path
+    return check_output_path(path, suffix=".tflite")  # before the conversion: a file as parent, no write access
 
 
 def _check_samples(name: str, value, in_shape: tuple) -> np.ndarray:
