@@ -69,12 +69,12 @@ import numpy as np
 
 from nnzoo._io import atomic_paths
 from nnzoo._inputs import read_head
+from nnzoo._options import QUANTIZE_MODES
 from nnzoo._validation import check_choice, check_float, check_int, fail, fail_type, message
 from nnzoo.export import _converter
 from nnzoo.export._report import ExportReport
 from nnzoo.export._runtime import TFLiteModel, flex_ops, list_ops, sidecar_path
 
-QUANTIZE_MODES = (None, "dynamic", "float16", "int8")
 RECURRENT_MODES = ("auto", "unroll", "loop")
 #: Verification tolerance per mode, times max(1, max|keras output|).
 TOLERANCES = {None: 1e-5, "float16": 1e-2, "dynamic": 0.1, "int8": 0.2}
