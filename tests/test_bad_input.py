@@ -4,7 +4,6 @@ import contextlib
 import functools
 import io
 import re
-import time
 
 import numpy as np
 import pandas as pd
@@ -74,11 +73,18 @@ def test_bad_argument_message(factory, args, kwargs, error, fragment):
     assert "Expected " in text
 
 
-def test_size_limit_is_fast_and_can_be_raised():
-    start = time.perf_counter()
+def test_size_limit_refuses_before_any_layer_exists(monkeypatch):
+    import keras
+
+    def no_layers(*args, **kwargs):
+        raise AssertionError("a layer was created before the size check")
+
+    # Worked out from the arguments: the refusal comes before any Keras object is made.
+    monkeypatch.setattr(keras, "Input", no_layers)
+    monkeypatch.setattr(keras.layers, "Dense", no_layers)
     with pytest.raises(ValueError, match="24.0 TB of float32 weights"):
         nnzoo.build_ffnn((4,), (10**12,), task="regression")
-    assert time.perf_counter() - start < 0.5  # worked out from the arguments: nothing allocated
+    monkeypatch.undo()
     model = nnzoo.build_ffnn((4,), (10**5,), task="regression", max_params=None, compile=False)
     assert model.count_params() == 4 * 10**5 + 10**5 + 10**5 + 1
 
@@ -95,14 +101,16 @@ def test_parameter_estimate_is_exact(name):
     assert int(count.replace(",", "")) == model.count_params()
 
 
-def test_imagenet_without_cached_file_fails_fast(tmp_path, monkeypatch):
-    import time
+def test_imagenet_without_cached_file_fails_before_building(tmp_path, monkeypatch):
+    import keras
+
+    def no_vgg(*args, **kwargs):
+        raise AssertionError("VGG16 was built (or downloaded) before the weights check")
 
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    start = time.perf_counter()
+    monkeypatch.setattr(keras.applications, "VGG16", no_vgg)
     with pytest.raises(ValueError) as err:
         nnzoo.build_vgg16_transfer((32, 32, 3), num_classes=5, weights="imagenet")
-    assert time.perf_counter() - start < 1.0
     text = str(err.value)
     assert "never downloads" in text
     assert "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5" in text
