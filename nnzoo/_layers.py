@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from nnzoo._validation import check_choice, check_float, fail_type
+from nnzoo._validation import Boolean, Interval, OneOf, check_params
 
 #: Hidden activation -> matching default kernel initializer.
 ACTIVATIONS = {
@@ -22,6 +22,15 @@ ACTIVATIONS = {
     "tanh": "glorot_uniform",
     "sigmoid": "glorot_uniform",
     "linear": "glorot_uniform",
+}
+
+#: What every family's hidden-layer arguments accept.
+CONSTRAINTS = {
+    "activation": OneOf(tuple(ACTIVATIONS)),
+    "dropout": Interval(0.0, 1.0, high_inclusive=False),
+    "batch_norm": Boolean(),
+    "l1": Interval(0.0),
+    "l2": Interval(0.0),
 }
 
 
@@ -38,15 +47,11 @@ class Hidden:
 
     @classmethod
     def from_args(cls, activation="relu", dropout=0.0, batch_norm=False, l1=0.0, l2=0.0, kernel_initializer=None):
-        if not isinstance(activation, str):
-            fail_type("`activation` must be a string", "one of " + ", ".join(map(repr, ACTIVATIONS)), activation=activation)
-        activation = check_choice("activation", activation, tuple(ACTIVATIONS))
-        dropout = check_float("dropout", dropout, low=0.0, high=1.0, high_inclusive=False)
-        if not isinstance(batch_norm, bool):
-            fail_type("`batch_norm` must be a bool", "True or False", batch_norm=batch_norm)
-        l1 = check_float("l1", l1)
-        l2 = check_float("l2", l2)
-        return cls(activation, dropout, batch_norm, l1, l2, kernel_initializer)
+        values = check_params(
+            {"activation": activation, "dropout": dropout, "batch_norm": batch_norm, "l1": l1, "l2": l2},
+            CONSTRAINTS,
+        )
+        return cls(**values, kernel_initializer=kernel_initializer)
 
     @property
     def initializer(self):

@@ -296,7 +296,7 @@ def _train(entry, train, test, *, epochs: int, batch_size: int, schedule: str, v
     import keras
 
     import nnzoo
-    from nnzoo.evaluate import evaluate
+    from nnzoo.evaluation import evaluate
     from nnzoo.training import train as train_recipe
 
     keras.utils.set_random_seed(seed)
@@ -524,7 +524,7 @@ def _cmd_evaluate(args: argparse.Namespace, out: Output) -> int:
     Example:
       nnzoo evaluate digits.keras --data digits
     """
-    from nnzoo.evaluate import evaluate
+    from nnzoo.evaluation import evaluate
 
     path = args.model_file
     _check_keras_file(path)
@@ -622,7 +622,7 @@ def _cmd_tune(args: argparse.Namespace, out: Output) -> int:
     path = _check_out(args.out or f"{entry.name}.tuned.keras")
     check_writable_folder(args.directory, what="tuning directory")  # before keras-tuner and TensorFlow load
     _load_tensorflow()
-    from nnzoo.evaluate import evaluate
+    from nnzoo.evaluation import evaluate
     from nnzoo.tuning import tune
 
     train, test = _training_data(entry, args, test_size, seed)

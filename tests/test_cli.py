@@ -60,7 +60,7 @@ def test_help_answers_without_tensorflow():
 
 
 def test_library_modules_import_without_heavy_dependencies():
-    code = ("import sys, nnzoo.datasets, nnzoo.evaluate, nnzoo.plots, nnzoo.cli, nnzoo.__main__; "
+    code = ("import sys, nnzoo.datasets, nnzoo.evaluation, nnzoo.plots, nnzoo.cli, nnzoo.__main__; "
             "print(sorted({m.split('.')[0] for m in sys.modules} & "
             "{'tensorflow', 'keras', 'pandas', 'sklearn', 'matplotlib'}))")
     proc, _ = _python("-c", code)

@@ -68,6 +68,7 @@ from typing import Any
 import numpy as np
 
 from nnzoo._io import atomic_paths
+from nnzoo._inputs import read_head
 from nnzoo._options import QUANTIZE_MODES
 from nnzoo._validation import check_choice, check_float, check_int, fail, fail_type, message
 from nnzoo.export import _camera, _converter, _metadata
@@ -248,8 +249,6 @@ def to_tflite(
             fail_type(f"`{flag}` must be a bool", "True or False", **{flag: value})
     if int8_io and quantize != "int8":
         fail("`int8_io=True` needs full-integer quantization", "quantize='int8'", int8_io=int8_io, quantize=quantize)
-    if not isinstance(recurrent, str):
-        fail_type("`recurrent` must be a string", "one of 'auto', 'unroll', 'loop'", recurrent=recurrent)
     recurrent = check_choice("recurrent", recurrent, RECURRENT_MODES)
     if tolerance is not None:
         tolerance = check_float("tolerance", tolerance, low=0.0, low_inclusive=False)
@@ -261,7 +260,7 @@ def to_tflite(
 
     in_shape = tuple(model.inputs[0].shape)[1:]
     out_shape = tuple(model.outputs[0].shape)[1:]
-    activation = _output_activation(keras, model)
+    activation = read_head(model).activation
     rep = None if representative_data is None else _check_samples("representative_data", representative_data, in_shape)
     if quantize == "int8" and rep is None:
         fail(
@@ -850,12 +849,6 @@ def _set_unroll(config) -> None:
     elif isinstance(config, list):
         for value in config:
             _set_unroll(value)
-
-
-def _output_activation(keras, model) -> str | None:
-    from nnzoo._inputs import read_head  # the one reading of a model's head
-
-    return read_head(model).activation
 
 
 def _preprocessing_inside(keras, model) -> list[dict]:

@@ -675,14 +675,14 @@ class TuneResult:
 
 
 def _check_objective(objective: Any, task: str, fixed: Mapping[str, Any]) -> str:
-    from nnzoo._heads import _TABLE
+    from nnzoo._tasks import CLASSIFICATION, metrics_for
 
     metrics = fixed.get("metrics")
     if metrics is None:
-        metrics = ("mae",) if task == "reconstruction" else _TABLE[task][2]
+        metrics = metrics_for(task)
     names = ["val_loss", *(f"val_{m}" for m in metrics if isinstance(m, str))]
     if objective is None:
-        return "val_accuracy" if task in ("binary", "multiclass") else "val_loss"
+        return "val_accuracy" if task in CLASSIFICATION else "val_loss"
     name = objective.name if isinstance(objective, keras_tuner.Objective) else objective
     if not isinstance(name, str):
         fail_type("`objective` must be a metric name", "one of " + ", ".join(map(repr, names)), objective=objective)
@@ -812,8 +812,6 @@ def tune(
     >>> result.model.predict(X[:3] / 16).argmax(axis=1)    # doctest: +SKIP
     """
     entry = get_entry(name)
-    if not isinstance(algorithm, str):
-        fail_type("`algorithm` must be a string", "one of " + ", ".join(map(repr, ALGORITHMS)), algorithm=algorithm)
     algorithm = check_choice("algorithm", algorithm, ALGORITHMS)
     max_trials = check_int("max_trials", max_trials)
     epochs = check_int("epochs", epochs)

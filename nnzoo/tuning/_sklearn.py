@@ -63,11 +63,12 @@ from sklearn.base import (
 )
 from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_sample_weight
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from nnzoo._inputs import check_finite, check_sample_weight
 from nnzoo._registry import INPUT_RANKS, check_input_rank
+from nnzoo._tasks import RECONSTRUCTION, infer_task, loss_for, task_arguments
 from nnzoo._validation import check_float, check_int, fail, fail_type, suggest
 
 __all__ = ["ZooAutoencoder", "ZooClassifier", "ZooRegressor"]
@@ -490,7 +491,7 @@ class _ZooEstimator(BaseEstimator):
         entry = self._entry()
         head = self._head_kwargs()
         if entry is not None:
-            task = head.get("task", "reconstruction")
+            task = head.get("task", RECONSTRUCTION)
             if task not in entry.tasks:
                 fail(
                     f"Model {entry.name!r} does not support task={task!r}",
@@ -535,12 +536,7 @@ class _ZooEstimator(BaseEstimator):
 
     def _default_loss(self):
         """Loss for an uncompiled model from a build callable."""
-        from nnzoo._heads import _TABLE
-
-        task = self._head_kwargs().get("task")
-        if task is None:
-            return "mean_squared_error"
-        return _TABLE[task][1]
+        return loss_for(self._head_kwargs().get("task", RECONSTRUCTION))
 
     def _check_output(self, model) -> None:
         """Fails if the model's output does not fit the inferred task."""
@@ -810,21 +806,9 @@ class ZooClassifier(ClassifierMixin, _ZooEstimator):
         if getattr(y, "ndim", 1) == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         check_classification_targets(y)
-        target_type = type_of_target(y)
-        if target_type not in ("binary", "multiclass", "multilabel-indicator"):
-            fail(
-                f"Unknown label type: {target_type!r} is not supported",
-                "binary or multiclass labels (n_samples,), or a 0/1 indicator matrix (n_samples, n_labels)",
-                y_shape=np.shape(y),
-            )
-        if target_type == "multilabel-indicator":
+        if infer_task(y, labels=True) == "multilabel":
+            target_type = "multilabel-indicator"
             y = np.asarray(y)
-            if not np.isin(y, (0, 1)).all():
-                fail(
-                    "A multilabel indicator matrix must hold 0 and 1 only",
-                    "y of 0/1 values",
-                    y_values=np.unique(y)[:5],
-                )
             if self.class_weight is not None:
                 fail(
                     "`class_weight` does not apply to multilabel targets",
@@ -907,11 +891,8 @@ class ZooClassifier(ClassifierMixin, _ZooEstimator):
         return y_index.astype(dtype), sw
 
     def _head_kwargs(self) -> dict[str, Any]:
-        if self.target_type_ == "binary":
-            return {"task": "binary"}
-        if self.target_type_ == "multiclass":
-            return {"task": "multiclass", "num_classes": self.n_classes_}
-        return {"task": "multilabel", "num_classes": self.n_classes_}
+        task = "multilabel" if self.target_type_ == "multilabel-indicator" else self.target_type_
+        return task_arguments(task, num_classes=self.n_classes_)
 
     def _check_output(self, model) -> None:
         units = 1 if self.target_type_ == "binary" else self.n_classes_
@@ -1072,7 +1053,7 @@ class ZooRegressor(RegressorMixin, _ZooEstimator):
         return y.reshape(len(y), -1).astype("float32"), sw
 
     def _head_kwargs(self) -> dict[str, Any]:
-        return {"task": "regression", "num_outputs": self.n_outputs_}
+        return task_arguments("regression", num_outputs=self.n_outputs_)
 
     def _check_output(self, model) -> None:
         if tuple(model.output_shape) != (None, self.n_outputs_):
