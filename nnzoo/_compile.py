@@ -19,6 +19,11 @@ Common keyword options (all factories):
   inside `strategy.scope()`.
 - `name`: the model's name.
 - `kernel_initializer`: overrides the activation-matched default.
+- `dtype`: a Keras dtype policy for every layer (`"float32"`, `"float64"`,
+  `"mixed_bfloat16"`, `"mixed_float16"`, ... or a `keras.DTypePolicy`);
+  `None` (default) uses Keras's global policy. Under a mixed policy the
+  model's output layer computes in float32, as Keras's mixed-precision
+  guide advises. No global setting is changed.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from nnzoo._layers import check_dtype_policy, with_dtype_policy
 from nnzoo._validation import check_choice, check_float, check_int, fail, fail_type, message, suggest
 
 OPTIMIZERS = ("adam", "adamw", "sgd", "sgd_momentum", "rmsprop", "nadam")
@@ -67,6 +73,7 @@ _OPTION_DEFAULTS: dict[str, Any] = {
     "strategy": None,
     "name": None,
     "kernel_initializer": None,
+    "dtype": None,
 }
 
 
@@ -135,6 +142,7 @@ def parse_options(factory: str, options: dict[str, Any]) -> Options:
         fail_type("`compile` must be a bool", "True or False", compile=values["compile"])
     if values["name"] is not None and not isinstance(values["name"], str):
         fail_type("`name` must be a string", "e.g. 'my_cnn'", name=values["name"])
+    values["dtype"] = check_dtype_policy(values["dtype"])
     strategy = values["strategy"]
     if strategy is not None and not callable(getattr(strategy, "scope", None)):
         fail_type("`strategy` must be a tf.distribute.Strategy", "e.g. tf.distribute.MirroredStrategy()", strategy=strategy)
@@ -193,6 +201,8 @@ def finish(make_graph: Callable[[], Any], opts: Options, *, loss: Any, metrics: 
     scope = opts.strategy.scope() if opts.strategy is not None else contextlib.nullcontext()
     with scope:
         model = make_graph()
+        if opts.dtype is not None:
+            model = with_dtype_policy(model, opts.dtype)
         if opts.compile:
             model.compile(
                 optimizer=make_optimizer(opts),
