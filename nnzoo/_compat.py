@@ -12,7 +12,7 @@ bounds stop a release nnzoo was not checked on from installing, and
 | internal | touches | checked on |
 |---|---|---|
 | `gradient_registry` | `tensorflow.python.framework.ops._gradient_registry._registry` | tensorflow 2.21.0 |
-| `oracle_files` | `Oracle._get_oracle_fname()`, `Oracle._get_trial_dir()`, `Oracle._save_trial()` | keras-tuner 1.4.8 |
+| `oracle_files` | `Oracle._get_oracle_fname()`, `Oracle._get_trial_dir()`, `Oracle._project_dir`, `Oracle._save_trial()` | keras-tuner 1.4.8 |
 | `oracle_retry_queue` | `Oracle._retry_queue` | keras-tuner 1.4.8 |
 | `tuner_files` | `BaseTuner._get_tuner_fname()`, `BaseTuner._is_worker()` | keras-tuner 1.4.8 |
 | `hyperband_max_trials` | `HyperbandOracle.max_trials` (set after the constructor, which does not take it) | keras-tuner 1.4.8 |
@@ -77,7 +77,7 @@ INTERNALS: tuple[Internal, ...] = (
     Internal(
         "oracle_files",
         "keras-tuner",
-        "Oracle._get_oracle_fname(), Oracle._get_trial_dir(), Oracle._save_trial()",
+        "Oracle._get_oracle_fname(), Oracle._get_trial_dir(), Oracle._project_dir, Oracle._save_trial()",
         "tune() writes oracle.json and trial.json atomically, so a killed search resumes",
         "1.4.8",
     ),
@@ -238,6 +238,14 @@ def oracle_state_path(oracle) -> str:
     """The path of a keras-tuner oracle's `oracle.json`."""
     try:
         return oracle._get_oracle_fname()
+    except AttributeError as err:
+        raise _moved("oracle_files", err) from err
+
+
+def oracle_project_dir(oracle) -> str:
+    """The project folder a keras-tuner oracle keeps its files in."""
+    try:
+        return oracle._project_dir
     except AttributeError as err:
         raise _moved("oracle_files", err) from err
 

@@ -120,6 +120,7 @@ def test_oracle_files_and_retry_queue(tmp_path):
     hp.Int("units", 1, 4)
     oracle = _oracle(tmp_path, Oracle, max_trials=2, hyperparameters=hp)
     assert _compat.oracle_state_path(oracle) == os.path.join(str(tmp_path), "p", "oracle.json")
+    assert _compat.oracle_project_dir(oracle) == os.path.join(str(tmp_path), "p")
     trial = oracle.create_trial("tuner0")
     folder = _compat.trial_dir(oracle, trial.trial_id)
     assert folder == os.path.join(str(tmp_path), "p", f"trial_{trial.trial_id}")
