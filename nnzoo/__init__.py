@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import importlib
 
+from nnzoo._compat import release_memory
 from nnzoo._io import save_model
 from nnzoo._registry import build, get_entry, list_models
 from nnzoo.models import (
@@ -47,6 +48,7 @@ __all__ = [
     "get_entry",
     "list_models",
     "reconstruction_error",
+    "release_memory",
     "save_model",
 ]
 

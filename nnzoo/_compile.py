@@ -25,6 +25,11 @@ Common keyword options (all factories):
   out from the arguments before any layer exists, so a model that cannot
   fit is refused at once instead of allocating for seconds. Raise it, or
   pass `None` for no limit.
+- `dtype`: a Keras dtype policy for every layer (`"float32"`, `"float64"`,
+  `"mixed_bfloat16"`, `"mixed_float16"`, ... or a `keras.DTypePolicy`);
+  `None` (default) uses Keras's global policy. Under a mixed policy the
+  model's output layer computes in float32, as Keras's mixed-precision
+  guide advises. No global setting is changed.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from nnzoo._layers import check_dtype_policy, with_dtype_policy
 from nnzoo._validation import Boolean, Integer, Interval, check_choice, check_params, fail, fail_type, message, suggest
 
 OPTIMIZERS = ("adam", "adamw", "sgd", "sgd_momentum", "rmsprop", "nadam")
@@ -76,6 +82,7 @@ _OPTION_DEFAULTS: dict[str, Any] = {
     "name": None,
     "kernel_initializer": None,
     "max_params": DEFAULT_MAX_PARAMS,
+    "dtype": None,
 }
 
 #: What the common options accept (None: the optimizer's or Keras's default).
@@ -143,6 +150,7 @@ def parse_options(factory: str, options: dict[str, Any]) -> Options:
         fail("`clipnorm` and `clipvalue` are exclusive", "at most one of them", clipnorm=values["clipnorm"], clipvalue=values["clipvalue"])
     if values["name"] is not None and not isinstance(values["name"], str):
         fail_type("`name` must be a string", "e.g. 'my_cnn'", name=values["name"])
+    values["dtype"] = check_dtype_policy(values["dtype"])
     strategy = values["strategy"]
     if strategy is not None and not callable(getattr(strategy, "scope", None)):
         fail_type("`strategy` must be a tf.distribute.Strategy", "e.g. tf.distribute.MirroredStrategy()", strategy=strategy)
@@ -207,6 +215,8 @@ def finish(make_graph: Callable[[], Any], opts: Options, *, loss: Any, metrics: 
     scope = opts.strategy.scope() if opts.strategy is not None else contextlib.nullcontext()
     with scope:
         model = make_graph()
+        if opts.dtype is not None:
+            model = with_dtype_policy(model, opts.dtype)
         if opts.compile:
             model.compile(
                 optimizer=make_optimizer(opts),
