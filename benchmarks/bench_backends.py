@@ -147,7 +147,7 @@ def main(argv=None) -> int:
         env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
         done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)
         results.append(json.loads(done.stdout.strip().splitlines()[-1]))
-    print(report(results, cfg["rounds"], cfg["epochs"], cfg["n"]))
+        print(report(results[-1:], cfg["rounds"], cfg["epochs"], cfg["n"]), flush=True)  # as each backend ends
     return 0
 
 
