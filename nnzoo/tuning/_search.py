@@ -530,25 +530,25 @@ class _ZooTuner(keras_tuner.Tuner):
         """All folds of the trial as one graph (`nnzoo.tuning._stacked`), kept while only the rate changes."""
         import keras
 
-        from nnzoo.tuning._stacked import StackedFolds, graph_key
+        from nnzoo.tuning import _stacked
 
         cfg, data, hm = self._config, self._data, self.hypermodel
         entry = get_entry(hm.model_name)
         kwargs = hm.build_kwargs(trial.hyperparameters.values)
-        key = graph_key(kwargs)
+        key = _stacked.graph_key(kwargs) if _stacked.KEEP_GRAPH else None
 
         def build(k: int, **extra):
             if cfg.seed is not None:
                 keras.utils.set_random_seed(cfg.seed + k)  # the initial weights of the sequential path
             return entry.build(hm.input_shape, **{**kwargs, **extra, "name": f"fold{k}"})
 
-        if self._stack is not None and self._stack[0] == key:
+        if self._stack is not None and key is not None and self._stack[0] == key:
             stacked = self._stack[1]
             stacked.reset([build(k, compile=False) for k in range(len(data.folds))], kwargs.get("learning_rate"))
         else:
             self._stack = None
             _fresh_graph()
-            stacked = StackedFolds([build(k) for k in range(len(data.folds))])
+            stacked = _stacked.StackedFolds([build(k) for k in range(len(data.folds))])
             self._stack = (key, stacked)
         initial_epoch = 0
         if warm_from is not None:

@@ -44,6 +44,8 @@ from nnzoo.tuning._fit import FitOutcome
 MEMORY_SHARE = 0.25
 #: Hyperparameters a kept graph can take without tracing again (optimizer variables).
 _REUSABLE = ("learning_rate",)
+#: Keep a trial's compiled graph for the next one (the benchmark switches it off to measure it).
+KEEP_GRAPH = True
 
 
 def stacked_bytes(X: np.ndarray, folds: Sequence[tuple]) -> int:
@@ -189,7 +191,7 @@ class _FoldStopping(keras.callbacks.Callback):
         for i, model in enumerate(self.stacked.models):
             if self.stopped[i]:
                 continue
-            record = _fold_logs(logs or {}, model)
+            record = _fold_logs(logs or {}, model, prefix=f"{model.name}_" if self.stacked.k > 1 else "")
             for key, value in record.items():
                 self.history[i].setdefault(key, []).append(value)
             if self.patience is None:
@@ -222,9 +224,11 @@ class _FoldStopping(keras.callbacks.Callback):
         return result
 
 
-def _fold_logs(logs: dict, model) -> dict:
-    """One fold's `loss`, `val_loss` and metrics out of the stacked model's logs, named as its own fit names them."""
-    prefix = f"{model.name}_"
+def _fold_logs(logs: dict, model, prefix: str) -> dict:
+    """One fold's `loss`, `val_loss` and metrics out of the stacked model's logs, named as its own fit names them.
+
+    Keras prefixes each output's logs with the output's name (`fold0_accuracy`), except for a single output.
+    """
     regularisation = float(sum(float(np.asarray(loss)) for loss in model.losses)) if model.losses else 0.0
     record = {}
     for key, value in logs.items():
