@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from nnzoo._tasks import CLASSIFICATION, check_task, infer_task, task_arguments
 from nnzoo._validation import check_choice, check_float, check_int, fail, fail_type, message, suggest
 
 __all__ = [
@@ -53,10 +54,7 @@ __all__ = [
 ]
 
 #: Tasks a single target column can have.
-COLUMN_TASKS = ("regression", "binary", "multiclass")
-#: An integer-valued numeric target with at most this many distinct values
-#: is read as classes; more, and it is a regression target.
-MAX_INFERRED_CLASSES = 20
+COLUMN_TASKS = ("regression", *CLASSIFICATION)
 
 #: Digits' pixels are 0..16; the models see them in [0, 1].
 DIGITS_SCALE = 1.0 / 16.0
@@ -147,16 +145,7 @@ class Dataset:
         >>> data = nnzoo.datasets.load("wine")
         >>> model = nnzoo.build("ffnn", data.input_shape, **data.build_kwargs())
         """
-        if self.task == "reconstruction":
-            return {}
-        if self.task == "regression":
-            kwargs: dict[str, Any] = {"task": "regression"}
-            if self.y is not None and self.y.ndim == 2 and self.y.shape[1] > 1:
-                kwargs["num_outputs"] = int(self.y.shape[1])
-            return kwargs
-        if self.task == "binary":
-            return {"task": "binary"}
-        return {"task": self.task, "num_classes": self.num_classes}
+        return task_arguments(self.task, self.y, num_classes=self.num_classes)
 
     def split(self, test_size: float = 0.2, *, seed: int = 0) -> tuple[Dataset, Dataset]:
         """Splits the rows into shuffled train and test parts.
@@ -182,7 +171,7 @@ class Dataset:
         >>> train, test = nnzoo.datasets.load("digits").split(0.2, seed=0)
         """
         test_size = _check_test_size(test_size, allow_none=False)
-        strat = self.y if self.task in ("binary", "multiclass") and self.y is not None else None
+        strat = self.y if self.task in CLASSIFICATION and self.y is not None else None
         train_idx, test_idx = _split_indices(len(self), strat, test_size, seed)
         return self._take(train_idx), self._take(test_idx)
 
@@ -576,7 +565,7 @@ class Preprocessor:
                 target=self.target,
                 missing=missing,
             )
-        task = _infer_task(values) if self.task is None else check_choice("task", self.task, COLUMN_TASKS)
+        task = _infer_task(values) if self.task is None else check_task(self.task, COLUMN_TASKS)
         if task == "regression":
             try:
                 values.to_numpy(dtype="float64")
@@ -969,11 +958,11 @@ def from_dataframe(
     labelled = target is not None and target in frame.columns
     if preprocessor is None:
         _check_column(target, list(frame.columns), "target")
-        task = _infer_task(frame[target]) if task is None else check_choice("task", task, COLUMN_TASKS)
+        task = _infer_task(frame[target]) if task is None else check_task(task, COLUMN_TASKS)
     else:
         task = preprocessor.task_
     strat = None
-    if test_size is not None and labelled and task in ("binary", "multiclass"):
+    if test_size is not None and labelled and task in CLASSIFICATION:
         strat = _labels(frame[target])
     parts = [np.arange(len(frame))] if test_size is None else list(_split_indices(len(frame), strat, test_size, seed))
 
@@ -1030,7 +1019,8 @@ def from_csv(
 
     Raises:
         FileNotFoundError: If `path` does not exist.
-        ValueError: For an empty or unreadable file, or any error of `from_dataframe`.
+        ValueError: For an empty or unreadable file, a directory, duplicated
+            column names in the header, or any error of `from_dataframe`.
 
     Example:
 
@@ -1039,9 +1029,12 @@ def from_csv(
     import pandas as pd
 
     path = os.fspath(path)
+    if os.path.isdir(path):
+        fail("The CSV path is a directory, not a file", "the path of a .csv file", path=path)
     if not os.path.isfile(path):
         raise FileNotFoundError(message("The CSV file does not exist", "the path of an existing file", path=path))
     try:
+        _check_csv_header(pd, path, read_csv_kwargs)
         frame = pd.read_csv(path, **read_csv_kwargs)
     except pd.errors.EmptyDataError:
         fail("The CSV file is empty", "a header row and at least one data row", path=path)
@@ -1050,6 +1043,28 @@ def from_csv(
              "a comma-separated text file with a header row (pass sep=... for other separators)", path=path)
     return from_dataframe(frame, target, features=features, task=task, test_size=test_size, seed=seed,
                           scale=scale, preprocessor=preprocessor, name=os.path.basename(path))
+
+
+def _check_csv_header(pd, path: str, read_csv_kwargs: dict) -> None:
+    """Refuses duplicated column names, which pandas renames silently (`y`, `y.1`)."""
+    if any(k in read_csv_kwargs for k in ("header", "names")):
+        return  # the caller names the columns
+    kwargs = {k: v for k, v in read_csv_kwargs.items() if k not in ("usecols", "index_col", "dtype", "converters",
+                                                                      "parse_dates", "nrows")}
+    raw = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False, **kwargs)
+    names = [str(v) for v in raw.iloc[0].tolist()] if len(raw) else []
+    seen: dict[str, int] = {}
+    for n in names:
+        seen[n] = seen.get(n, 0) + 1
+    duplicated = [n for n, count in seen.items() if count > 1]
+    if duplicated:
+        fail(
+            f"The CSV header repeats column name(s) {duplicated}: pandas would rename the copies "
+            f"({duplicated[0]!r} -> {duplicated[0] + '.1'!r}) and a copy of the target would leak into the features",
+            "unique column names in the header row",
+            path=path,
+            columns=names,
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -1093,9 +1108,7 @@ def example_data(name: str, n: int = 64, *, task: str | None = None, seed: int =
     if task is None:
         task = _default_task(entry)
     else:
-        if not isinstance(task, str):
-            fail_type("`task` must be a string", "one of " + ", ".join(map(repr, entry.tasks)), task=task)
-        task = check_choice("task", task, entry.tasks)
+        task = check_task(task, entry.tasks)
     rng = np.random.default_rng(_check_seed(seed))
     shape = tuple(entry.example_input_shape)
     common = dict(feature_names=_step_names(math.prod(shape)), kind=entry.input_kind, name=f"example:{entry.name}")
@@ -1191,21 +1204,15 @@ def _labels(values) -> np.ndarray:
 
 
 def _infer_task(values) -> str:
-    """binary / multiclass / regression from a target column."""
+    """binary / multiclass / regression from a target column, by `nnzoo._tasks.infer_task`."""
     import pandas as pd
 
     series = pd.Series(values).dropna()
-    distinct = series.nunique()
-    if distinct < 2:
+    if series.nunique() < 2:
         fail("The target has a single distinct value", "at least two classes or a varying number",
              target=getattr(values, "name", None), values=series.unique()[:3].tolist())
-    numeric = pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)
-    if numeric:
-        arr = series.to_numpy(dtype="float64")
-        integral = bool(np.all(np.mod(arr, 1) == 0))
-        if not integral or distinct > MAX_INFERRED_CLASSES or 2 * distinct > len(series):
-            return "regression"
-    return "binary" if distinct == 2 else "multiclass"
+    numeric = pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype)
+    return infer_task(series if numeric else series.astype(str), name="target")
 
 
 def _check_test_size(test_size, *, allow_none: bool = True):

@@ -32,7 +32,9 @@ def list_ops(content: bytes) -> list[str]:
     by their custom code. Flex ops (TensorFlow ops run by the Flex delegate)
     are custom ops whose code starts with `"Flex"`, e.g. `"FlexCumprod"`.
     """
-    schema = _litert("schema_py_generated")
+    from nnzoo.export._schema import model_schema
+
+    schema = model_schema()
     names = {v: k for k, v in vars(schema.BuiltinOperator).items() if not k.startswith("_")}
     model = schema.Model.GetRootAs(content, 0)
     ops = set()
@@ -80,6 +82,23 @@ def read_sidecar(path: str | os.PathLike, content: bytes | None = None) -> dict 
     return doc
 
 
+#: The FlatBuffers file identifier of a TFLite model, at bytes 4..8.
+TFLITE_IDENTIFIER = b"TFL3"
+
+
+def _check_tflite_bytes(content: bytes, path: str) -> None:
+    """Refuses a file that is not a TFLite FlatBuffer before anything parses it."""
+    if len(content) < 8 or content[4:8] != TFLITE_IDENTIFIER:
+        head = content[:8]
+        fail(
+            "The file is not a TFLite model (no 'TFL3' FlatBuffers identifier at bytes 4-8)",
+            "a .tflite file written by nnzoo.export.to_tflite or a TFLite converter",
+            path=path,
+            size_bytes=len(content),
+            first_bytes=head,
+        )
+
+
 class TFLiteModel:
     """Runs an exported `.tflite` file from Python, on a batch of any size.
 
@@ -91,6 +110,12 @@ class TFLiteModel:
     dequantized with the file's own scale and zero point, so `predict` takes
     and returns floats either way.
 
+    The input and output tensors are found through the file's signature, by
+    name (`signature_key`, `input_name`, `output_name`: `serving_default`,
+    `"image"`, `"probabilities"` for an nnzoo image classifier), as an app's
+    signature runner finds them; files without a signature use their only
+    input and output.
+
     The JSON sidecar written by `to_tflite` (`model.tflite.json`), if present,
     is read into `metadata`; `class_names` comes from it.
 
@@ -99,8 +124,9 @@ class TFLiteModel:
         num_threads: Interpreter threads; `None` lets LiteRT choose.
 
     Raises:
-        ValueError: If the file does not exist, or needs Flex ops (the LiteRT
-            Python interpreter has no Flex delegate).
+        ValueError: If the file does not exist, is not a TFLite FlatBuffer
+            (no `TFL3` identifier) or is damaged, or needs Flex ops (the
+            LiteRT Python interpreter has no Flex delegate).
         ImportError: If `ai-edge-litert` is not installed
             (`pip install nnzoo[litert]`).
 
@@ -121,7 +147,12 @@ class TFLiteModel:
             fail("The TFLite file does not exist", "the path of an exported .tflite file", path=self.path)
         with open(self.path, "rb") as fh:
             self._content = fh.read()
-        self.ops = list_ops(self._content)
+        _check_tflite_bytes(self._content, self.path)
+        try:
+            self.ops = list_ops(self._content)
+        except Exception as err:  # noqa: BLE001 - any parse failure means a damaged file
+            fail(f"The TFLite file is damaged ({type(err).__name__}: {err})",
+                 "a complete .tflite file; export it again", path=self.path, size_bytes=len(self._content))
         self.flex_ops = flex_ops(self.ops)
         if self.flex_ops:
             fail(
@@ -131,10 +162,14 @@ class TFLiteModel:
                 path=self.path,
             )
         self.metadata = read_sidecar(self.path, self._content)
-        self._interpreter = _litert("interpreter").Interpreter(model_content=self._content, num_threads=num_threads)
-        self._interpreter.allocate_tensors()
-        inputs = self._interpreter.get_input_details()
-        outputs = self._interpreter.get_output_details()
+        interpreter_cls = _litert("interpreter").Interpreter
+        try:
+            self._interpreter = interpreter_cls(model_content=self._content, num_threads=num_threads)
+            self._interpreter.allocate_tensors()
+        except (ValueError, RuntimeError) as err:
+            fail(f"The TFLite file is damaged ({' '.join(str(err).split())})", "a complete .tflite file; export it again",
+                 path=self.path, size_bytes=len(self._content))
+        self.signature_key, inputs, outputs = _signature_tensors(self._interpreter)
         if len(inputs) != 1 or len(outputs) != 1:
             fail(
                 "TFLiteModel runs files with one input and one output",
@@ -142,8 +177,9 @@ class TFLiteModel:
                 inputs=len(inputs),
                 outputs=len(outputs),
             )
-        self._in = inputs[0]
-        self._out = outputs[0]
+        (self.input_name, self._in), = inputs.items()
+        (self.output_name, self._out), = outputs.items()
+        self._shape = tuple(int(d) for d in self._in["shape"])
 
     # ------------------------------------------------------------------ facts
     @property
@@ -242,12 +278,16 @@ class TFLiteModel:
     def _invoke(self, batch: np.ndarray) -> np.ndarray:
         it = self._interpreter
         index = self._in["index"]
-        if tuple(it.get_input_details()[0]["shape"]) != batch.shape:
-            it.resize_tensor_input(index, batch.shape, strict=False)
-            it.allocate_tensors()
+        self._resize(batch.shape)
         it.set_tensor(index, self._encode(batch))
         it.invoke()
         return self._decode(it.get_tensor(self._out["index"]))
+
+    def _resize(self, shape: tuple) -> None:
+        if self._shape != tuple(shape):
+            self._interpreter.resize_tensor_input(self._in["index"], shape, strict=False)
+            self._interpreter.allocate_tensors()
+            self._shape = tuple(shape)
 
     def _encode(self, batch: np.ndarray) -> np.ndarray:
         dtype = np.dtype(self._in["dtype"])
@@ -274,9 +314,7 @@ class TFLiteModel:
         """
         x = self._encode(np.asarray(sample))
         it = self._interpreter
-        if tuple(it.get_input_details()[0]["shape"]) != x.shape:
-            it.resize_tensor_input(self._in["index"], x.shape, strict=False)
-            it.allocate_tensors()
+        self._resize(x.shape)
         index, out = self._in["index"], self._out["index"]
         it.set_tensor(index, x)
         it.invoke()
@@ -286,6 +324,18 @@ class TFLiteModel:
             it.invoke()
             it.get_tensor(out)
         return (time.perf_counter() - start) / runs * 1e3
+
+
+def _signature_tensors(interpreter) -> tuple[str | None, dict, dict]:
+    """`(signature key, {input name: details}, {output name: details})` of a file's one signature."""
+    signatures = interpreter.get_signature_list()
+    if len(signatures) == 1:
+        key = next(iter(signatures))
+        runner = interpreter.get_signature_runner(key)
+        return key, runner.get_input_details(), runner.get_output_details()
+    inputs = {d["name"]: d for d in interpreter.get_input_details()}
+    outputs = {d["name"]: d for d in interpreter.get_output_details()}
+    return None, inputs, outputs
 
 
 def _quant(detail: dict[str, Any]) -> tuple[float, int] | None:

@@ -9,7 +9,7 @@ import numpy as np
 
 from nnzoo._compile import finish, parse_options
 from nnzoo._layers import Hidden
-from nnzoo._validation import check_choice, check_input_shape, check_int, check_units, fail, fail_type
+from nnzoo._validation import check_choice, check_input_shape, check_int, check_units, fail
 
 ARCHITECTURES = ("dense", "conv")
 #: Encoder widths when none are given: `hidden_units` (dense) or `filters` (conv).
@@ -83,8 +83,6 @@ def build_autoencoder(
     >>> model.get_layer("encoder").output_shape
     (None, 32)
     """
-    if not isinstance(architecture, str):
-        fail_type("`architecture` must be a string", "'dense' or 'conv'", architecture=architecture)
     architecture = check_choice("architecture", architecture, ARCHITECTURES)
     used, unused = ("hidden_units", "filters") if architecture == "dense" else ("filters", "hidden_units")
     widths = {"hidden_units": hidden_units, "filters": filters}
@@ -103,8 +101,6 @@ def build_autoencoder(
     encoding_dim = check_int("encoding_dim", encoding_dim)
     given = widths[used] if widths[used] is not None else DEFAULT_WIDTHS[architecture]
     units = check_units(used, given, allow_empty=(architecture == "dense"))
-    if not isinstance(output_activation, str):
-        fail_type("`output_activation` must be a string", "one of " + ", ".join(map(repr, OUTPUT_ACTIVATIONS)), output_activation=output_activation)
     output_activation = check_choice("output_activation", output_activation, OUTPUT_ACTIVATIONS)
     opts = parse_options("build_autoencoder", options)
     hidden = Hidden.from_args(activation, dropout, batch_norm, l1, l2, opts.kernel_initializer)
@@ -127,7 +123,27 @@ def build_autoencoder(
         outputs = decoder(encoder(inputs))
         return keras.Model(inputs, outputs, name=opts.name or f"{architecture}_autoencoder")
 
-    return finish(graph, opts, loss="mean_squared_error", metrics=("mae",))
+    params = _count_params(architecture, shape, encoding_dim, units, hidden)
+    return finish(graph, opts, loss="mean_squared_error", metrics=("mae",), params=params, input_shape=shape,
+                  encoding_dim=encoding_dim, **{used: units})
+
+
+def _count_params(architecture, shape, encoding_dim, units, hidden) -> int:
+    """The model's parameter count, from the arguments alone (no layer is made)."""
+    if architecture == "dense":
+        n = math.prod(shape)
+        widths = (n, *units, encoding_dim, *reversed(units))
+        total = sum(hidden.dense_params(a, b) for a, b in zip(widths[:-1], widths[1:]))
+        return total + widths[-1] * n + n  # the linear-or-not reconstruction layer
+    c = shape[-1]
+    total = 0
+    for f in units:  # encoder convs
+        total, c = total + hidden.conv_params(c, f, 3), f
+    inner = (shape[0] // 2 ** len(units)) * (shape[1] // 2 ** len(units)) * units[-1]
+    total += hidden.dense_params(inner, encoding_dim) + hidden.dense_params(encoding_dim, inner)
+    for f in reversed(units):  # decoder convs
+        total, c = total + hidden.conv_params(c, f, 3), f
+    return total + 3 * 3 * c * shape[-1] + shape[-1]
 
 
 def conv_sides_fit(shape, blocks: int) -> bool:

@@ -7,9 +7,19 @@ from typing import Any
 from nnzoo._compile import finish, parse_options
 from nnzoo._heads import resolve_head
 from nnzoo._layers import Hidden
-from nnzoo._validation import check_choice, check_float, check_input_shape, check_units, fail, fail_type
+from nnzoo._validation import Boolean, Interval, OneOf, Widths, check_input_shape, check_params, fail
 
 CELLS = ("lstm", "gru", "rnn")
+#: What build_lstm's own arguments accept (the hidden-layer and common ones are shared tables).
+CONSTRAINTS = {
+    "units": Widths(allow_empty=False),
+    "cell": OneOf(CELLS),
+    "bidirectional": Boolean(),
+    "return_sequences": Boolean(),
+    "unroll": Boolean(),
+    "dense_units": Widths(),
+    "recurrent_dropout": Interval(0.0, 1.0, high_inclusive=False),
+}
 
 
 def build_lstm(
@@ -86,17 +96,13 @@ def build_lstm(
         hint="(timesteps, features), e.g. (30, 1)",
         allow_none_first=True,
     )
-    units = check_units("units", units, allow_empty=False)
-    if not isinstance(cell, str):
-        fail_type("`cell` must be a string", "one of " + ", ".join(map(repr, CELLS)), cell=cell)
-    cell = check_choice("cell", cell, CELLS)
-    for flag, value in (("bidirectional", bidirectional), ("return_sequences", return_sequences), ("unroll", unroll)):
-        if not isinstance(value, bool):
-            fail_type(f"`{flag}` must be a bool", "True or False", **{flag: value})
+    units, cell, bidirectional, return_sequences, unroll, dense_units, recurrent_dropout = check_params(
+        {"units": units, "cell": cell, "bidirectional": bidirectional, "return_sequences": return_sequences,
+         "unroll": unroll, "dense_units": dense_units, "recurrent_dropout": recurrent_dropout},
+        CONSTRAINTS,
+    ).values()
     if unroll and shape[0] is None:
         fail("`unroll=True` needs a fixed number of timesteps", "input_shape=(timesteps, features) with an int", input_shape=input_shape)
-    dense_units = check_units("dense_units", dense_units)
-    recurrent_dropout = check_float("recurrent_dropout", recurrent_dropout, low=0.0, high=1.0, high_inclusive=False)
     head = resolve_head(task, num_classes, num_outputs)
     opts = parse_options("build_lstm", options)
     hidden = Hidden.from_args(activation, dropout, batch_norm, l1, l2, opts.kernel_initializer)
@@ -127,4 +133,23 @@ def build_lstm(
         mapping = "seq2seq" if return_sequences else "seq2one"
         return keras.Model(inputs, outputs, name=opts.name or f"{'bi' if bidirectional else ''}{cell}_{mapping}_{head.task}")
 
-    return finish(graph, opts, loss=head.loss, metrics=head.metrics)
+    params = _count_params(shape[1], units, cell, bidirectional, dense_units, hidden, head)
+    return finish(graph, opts, loss=head.loss, metrics=head.metrics, params=params, input_shape=shape, units=units,
+                  dense_units=dense_units)
+
+
+#: Weight blocks of each cell (gates), and bias vectors per block (GRU's reset_after keeps two).
+_CELL_BLOCKS = {"lstm": (4, 1), "gru": (3, 2), "rnn": (1, 1)}
+
+
+def _count_params(features, units, cell, bidirectional, dense_units, hidden, head) -> int:
+    """The model's parameter count, from the arguments alone (no layer is made)."""
+    blocks, biases = _CELL_BLOCKS[cell]
+    directions = 2 if bidirectional else 1
+    n, total = features, 0
+    for u in units:
+        total += directions * blocks * (n * u + u * u + biases * u)
+        n = directions * u
+    for u in dense_units:
+        total, n = total + hidden.dense_params(n, u), u
+    return total + head.params(n)
