@@ -57,7 +57,7 @@ from nnzoo import _compat
 from nnzoo._io import atomic_path, atomic_write_text, check_writable_folder
 from nnzoo._options import ALGORITHMS, DEFAULT_ALGORITHM
 from nnzoo._registry import get_entry
-from nnzoo._validation import check_choice, check_int, fail, fail_type, suggest
+from nnzoo._validation import check_bool, check_choice, check_int, fail, fail_type, suggest
 from nnzoo.tuning._data import Prepared, prepare
 from nnzoo.tuning._fit import fit_model, is_multi_worker
 from nnzoo.tuning._spaces import CONTEXT_ARGS, ResolvedSpace, resolve_space
@@ -788,9 +788,8 @@ def tune(
         patience = check_int("patience", patience, minimum=0)
     if not isinstance(verbose, (bool, numbers.Integral)):
         fail_type("`verbose` must be 0 or 1", "0 (quiet) or 1 (a line per trial)", verbose=verbose)
-    for flag, value in (("overwrite", overwrite), ("refit", refit)):
-        if not isinstance(value, bool):
-            fail_type(f"`{flag}` must be a bool", "True or False", **{flag: value})
+    check_bool("overwrite", overwrite)
+    check_bool("refit", refit)
     if seed is not None:
         seed = check_int("seed", seed, minimum=0)
     callbacks = tuple(callbacks or ())
