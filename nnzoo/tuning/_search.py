@@ -115,20 +115,10 @@ def hypermodel(
 ) -> ZooHyperModel:
     """Returns a keras-tuner `HyperModel` with the family's default search space.
 
-    The default spaces (one table per family, in `nnzoo.tuning._spaces`):
-
-    - ffnn: `depth`, `units`, `activation`, `dropout`, `batch_norm`, `l2`,
-      `learning_rate`;
-    - cnn: `blocks`, `filters` (doubling per block), `kernel_size`,
-      `convs_per_block`, `dense_units`, `dropout`, `conv_dropout`,
-      `batch_norm`, `learning_rate` (blocks capped to what the image size
-      allows);
-    - lstm: `cell`, `depth`, `units`, `bidirectional`, `dropout`,
-      `learning_rate`;
-    - autoencoder: `encoding_dim`, `depth`, `units`, `activation`,
-      `learning_rate`;
-    - vgg16_transfer: `dense_units`, `dropout`, `trainable_layers`,
-      `learning_rate`.
+    Each family declares its default space beside its builder, in
+    `nnzoo/models/<family>/space.py` (`nnzoo.get_entry(name).space`), with
+    its build limits (e.g. CNN blocks capped to what the image size allows).
+    `hypermodel(...).space.names` lists what a space tunes for an input.
 
     Args:
         name: A registry name (`nnzoo.list_models()`); variants keep their
