@@ -164,3 +164,12 @@ def test_the_export_benchmark_asks_the_registry_for_its_families():
     assert bench.benchmarked(quick=True) == [f.name for f in families() if not f.slow_export]
     assert {"autoencoder", "vgg16_transfer"} <= set(FAMILY_NAMES) - set(bench.benchmarked(quick=True))
     assert not re.search(r"FAMILIES\s*=|QUICK_SKIP", source)
+
+
+def test_the_readme_layout_names_every_module():
+    root = pathlib.Path(nnzoo.__file__).parent
+    readme = (root.parent / "README.md").read_text()
+    layout = readme[readme.index("- Layout, one line per folder:"):readme.index("- Adding a family")]
+    names = {p.stem for p in root.rglob("*.py") if "models" not in p.relative_to(root).parts}
+    missing = sorted(n for n in names - {"__init__", "__main__"} if not re.search(rf"\b{n}\b", layout))
+    assert missing == []
