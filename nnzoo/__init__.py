@@ -23,6 +23,7 @@ from nnzoo._registry import build, get_entry, list_models
 from nnzoo.models import (
     build_autoencoder,
     build_cnn,
+    build_conv1d,
     build_ffnn,
     build_lstm,
     build_vgg16_transfer,
@@ -37,6 +38,7 @@ __all__ = [
     "build",
     "build_autoencoder",
     "build_cnn",
+    "build_conv1d",
     "build_ffnn",
     "build_lstm",
     "build_vgg16_transfer",
