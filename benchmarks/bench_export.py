@@ -47,14 +47,6 @@ FAMILIES = [
 QUICK_SKIP = {"autoencoder", "vgg16_transfer"}
 
 
-def _data(entry, n, seed=0):
-    rng = np.random.default_rng(seed)
-    shape = (n, *entry.example_input_shape)
-    if entry.family == "vgg16_transfer":
-        return rng.uniform(0, 255, size=shape).astype("float32")
-    return rng.normal(size=shape).astype("float32")
-
-
 def bench_families(folder: Path, quick: bool, runs: int) -> list[dict]:
     import nnzoo
     from nnzoo.export import to_tflite
@@ -66,7 +58,7 @@ def bench_families(folder: Path, quick: bool, runs: int) -> list[dict]:
         entry = nnzoo.get_entry(name)
         kwargs = {"task": "multiclass", "num_classes": 3} if entry.supervised else {}
         model = nnzoo.build(name, entry.example_input_shape, **kwargs)
-        X = _data(entry, 16 if quick else 64)
+        X = entry.example_inputs(16 if quick else 64, 0)  # as the family's models expect them
         sizes = {}
         float_report = None
         for mode in (None, "dynamic", "int8"):

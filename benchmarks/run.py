@@ -329,7 +329,7 @@ def section_transfer(rounds: int, epochs: int, n: int, size: int) -> str:
 
     def build(seed):
         keras.utils.set_random_seed(seed)
-        return nnzoo.build_vgg16_transfer((size, size, 3), 10, weights=None, dropout=0.2, learning_rate=3e-3)
+        return nnzoo.build_vgg16_transfer((size, size, 3), num_classes=10, weights=None, dropout=0.2, learning_rate=3e-3)
 
     def acc(model):
         return float(np.mean(np.argmax(model.predict(X_te, verbose=0, batch_size=64), axis=1) == y_te))
@@ -352,7 +352,7 @@ def section_transfer(rounds: int, epochs: int, n: int, size: int) -> str:
     med = {k: {key: C.median([m[key] for m in v]) for key in ("epoch", "total", "acc", "extract")} for k, v in res.items()}
     nv, ca = med["naive"], med["cached"]
     speed = {key: C.times(paired(res, "naive", "cached", key)) for key in ("epoch", "total")}
-    head = (f"`build_vgg16_transfer(({size}, {size}, 3), 10, weights=None)` (base frozen), digits upscaled to "
+    head = (f"`build_vgg16_transfer(({size}, {size}, 3), num_classes=10, weights=None)` (base frozen), digits upscaled to "
             f"{size}x{size} RGB, {len(X_tr)} training and {len(X_te)} test images, batch 32, {epochs} epochs, "
             f"{rounds} interleaved rounds; epoch time = each round's fastest epoch after the first, speed-ups = "
             f"median of the per-round ratios. Naive = `nnzoo.fit` of the full model: the frozen base runs "

@@ -1,9 +1,14 @@
 """The model registry: every family and named variant, behind two doors.
 
-A family registers its builder with `@register_family(...)`. Named variants
-are data: a dict of preset keyword arguments laid over the family's
-defaults, never a copied function. `build(name, ...)` and
-`list_models(pattern)` are the doors.
+A family is the unit of extension. Its folder under `nnzoo/models/` holds
+everything about it: the builder, its presets (named variants as data, a
+dict of keyword arguments laid over the builder's defaults, never a copied
+function), its search space and build limits, its example-input generator
+and the facts about its input that export needs. It hands them over as one
+`Family`, and `nnzoo.models.FAMILIES` lists it. `build(name, ...)` and
+`list_models(pattern)` are the doors; tuning, export, datasets, the tests
+and the benchmarks read a family's facts from its `ModelEntry`, never by
+its name.
 """
 
 from __future__ import annotations
@@ -11,18 +16,107 @@ from __future__ import annotations
 import fnmatch
 import types
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+import numpy as np
 
 from nnzoo._validation import message, suggest
 
-#: Input kinds, by what data a model takes.
-INPUT_KINDS = ("tabular", "image", "sequence")
+#: The supervised tasks a family supports unless it says otherwise.
+SUPERVISED_TASKS = ("regression", "binary", "multiclass", "multilabel")
+
+#: `examples(rng, n, input_shape)` -> float32 array `(n, *input_shape)`.
+Examples = Callable[[np.random.Generator, int, tuple], np.ndarray]
+
+
+def gaussian_examples(rng: np.random.Generator, n: int, input_shape: tuple) -> np.ndarray:
+    """Standard normal inputs: what a model on standardised features or signals sees."""
+    return rng.normal(size=(n, *input_shape)).astype("float32")
+
+
+@dataclass(frozen=True)
+class InputFacts:
+    """What a family's models take as input: the facts examples, tuning and export read.
+
+    Attributes:
+        kind: `"tabular"`, `"image"` or `"sequence"`.
+        example_shape: A small input shape (no batch axis) the models build with.
+        examples: The example-input generator, `examples(rng, n, input_shape)`
+            -> float32 `(n, *input_shape)`, as the models expect their input.
+        value_range: `(low, high)` of the raw values the model is fed, when
+            that range is fixed (e.g. `(0.0, 255.0)` for raw pixels); `None`
+            for real-valued inputs (standardised features, signals).
+        channel_order: `"RGB"` or `"BGR"` for images whose channels have a
+            fixed meaning; `None` otherwise.
+        preprocessing: One line on the preprocessing that runs inside the
+            model, or `None` when there is none.
+        preprocessing_layer: Name of the layer, at any depth of a built
+            model, that runs `preprocessing`: how export tells that a model
+            it is handed carries it. `None` with no preprocessing.
+    """
+
+    kind: str
+    example_shape: tuple
+    examples: Examples = gaussian_examples
+    value_range: tuple[float, float] | None = None
+    channel_order: str | None = None
+    preprocessing: str | None = None
+    preprocessing_layer: str | None = None
+
+    @property
+    def feed(self) -> str | None:
+        """What to feed the model, in words (e.g. `"raw RGB pixels in [0, 255]"`), or `None`."""
+        if self.value_range is None:
+            return None
+        low, high = self.value_range
+        what = f"raw {self.channel_order} pixels" if self.channel_order else "raw values"
+        return f"{what} in [{low:g}, {high:g}]"
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One named variant of a family: a preset, plus what differs from the family.
+
+    Attributes:
+        kwargs: Keyword arguments laid over the builder's defaults.
+        description: One line for `nnzoo list`.
+        example_input_shape: A small input shape, where it differs from the family's.
+        input_kind: The input kind, where it differs from the family's.
+        space: The search space, where it differs from the family's.
+    """
+
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+    description: str = ""
+    example_input_shape: tuple | None = None
+    input_kind: str | None = None
+    space: Any = None
+
+
+@dataclass(frozen=True)
+class Family:
+    """Everything nnzoo knows about one architecture family.
+
+    Attributes:
+        name: Registry name of the family's default model (a key of `presets`).
+        builder: The family's factory function.
+        presets: `{registry name: Variant}`, the default model included.
+        space: The default search space (an `nnzoo._space.Space`).
+        inputs: What the models take as input (`InputFacts`).
+        tasks: Tasks the family supports (`("reconstruction",)` for autoencoders).
+    """
+
+    name: str
+    builder: Callable[..., Any]
+    presets: Mapping[str, Variant]
+    space: Any
+    inputs: InputFacts
+    tasks: tuple[str, ...] = SUPERVISED_TASKS
 
 
 @dataclass(frozen=True)
 class ModelEntry:
-    """One registered model name.
+    """One registered model name, with its family's facts.
 
     Attributes:
         name: Registry name, e.g. `"cnn_small"`.
@@ -34,6 +128,9 @@ class ModelEntry:
         example_input_shape: A small input shape the model builds with; used by
             tests, tuning defaults and benchmarks.
         description: One line for `nnzoo list`.
+        space: The default search space (`nnzoo.tuning.hypermodel` starts from it).
+        inputs: What the model takes as input (`InputFacts`, with this
+            variant's kind and example shape; export reads it).
     """
 
     name: str
@@ -41,9 +138,11 @@ class ModelEntry:
     builder: Callable[..., Any]
     preset: Mapping[str, Any] = field(default_factory=dict)
     input_kind: str = "tabular"
-    tasks: tuple[str, ...] = ("regression", "binary", "multiclass", "multilabel")
+    tasks: tuple[str, ...] = SUPERVISED_TASKS
     example_input_shape: tuple = (8,)
     description: str = ""
+    space: Any = None
+    inputs: InputFacts | None = None
 
     @property
     def supervised(self) -> bool:
@@ -53,64 +152,82 @@ class ModelEntry:
         """Builds this variant; explicit arguments override the preset."""
         return self.builder(*args, **{**self.preset, **kwargs})
 
+    def example_inputs(self, n: int, rng: np.random.Generator | int = 0) -> np.ndarray:
+        """`n` example inputs of `example_input_shape`, as the family's models expect them.
+
+        Args:
+            n: Number of samples.
+            rng: A NumPy `Generator`, or a seed for a new one.
+
+        Returns:
+            A float32 array of shape `(n, *example_input_shape)`.
+        """
+        if not isinstance(rng, np.random.Generator):
+            rng = np.random.default_rng(rng)
+        return self.inputs.examples(rng, n, tuple(self.example_input_shape))
+
 
 _REGISTRY: dict[str, ModelEntry] = {}
+_FAMILIES: dict[str, Family] = {}
 
 
-def register_family(
-    family: str,
-    *,
-    input_kind: str,
-    example_input_shape: tuple,
-    variants: Mapping[str, Mapping[str, Any]] | None = None,
-    tasks: tuple[str, ...] = ("regression", "binary", "multiclass", "multilabel"),
-    descriptions: Mapping[str, str] | None = None,
-    example_shapes: Mapping[str, tuple] | None = None,
-    input_kinds: Mapping[str, str] | None = None,
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Registers a factory under `family`, plus its named variants.
+def register_family(family: Family) -> Family:
+    """Registers a family's default model and its named variants.
 
     Args:
-        family: Registry name of the family's default model.
-        input_kind: One of `"tabular"`, `"image"`, `"sequence"`.
-        example_input_shape: Small input shape the family builds with.
-        variants: `{name: preset_kwargs}` for named variants.
-        tasks: Tasks the family supports.
-        descriptions: `{name: one-line description}`.
-        example_shapes: Per-variant example input shapes, where they differ.
-        input_kinds: Per-variant input kinds, where they differ.
+        family: The family's facts; `family.presets` must hold `family.name`.
 
     Returns:
-        A decorator that returns the factory unchanged.
+        `family`, unchanged.
+
+    Raises:
+        RuntimeError: If a name is registered twice, or the family lacks its
+            default preset.
     """
-    descriptions = dict(descriptions or {})
-    example_shapes = dict(example_shapes or {})
-    input_kinds = dict(input_kinds or {})
-
-    def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
-        summary = (fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else ""
-        presets = {family: {}, **{k: dict(v) for k, v in (variants or {}).items()}}
-        for name, preset in presets.items():
-            if name in _REGISTRY:
-                raise RuntimeError(f"nnzoo model {name!r} is registered twice.")
-            _REGISTRY[name] = ModelEntry(
-                name=name,
-                family=family,
-                builder=fn,
-                preset=types.MappingProxyType(preset),
-                input_kind=input_kinds.get(name, input_kind),
-                tasks=tuple(tasks),
-                example_input_shape=tuple(example_shapes.get(name, example_input_shape)),
-                description=descriptions.get(name, summary),
-            )
-        return fn
-
-    return decorator
+    if family.name not in family.presets:
+        raise RuntimeError(f"nnzoo family {family.name!r} has no preset under its own name.")
+    summary = (family.builder.__doc__ or "").strip().splitlines()[0] if family.builder.__doc__ else ""
+    for name, variant in family.presets.items():
+        if name in _REGISTRY:
+            raise RuntimeError(f"nnzoo model {name!r} is registered twice.")
+        inputs = replace(
+            family.inputs,
+            kind=variant.input_kind or family.inputs.kind,
+            example_shape=tuple(variant.example_input_shape or family.inputs.example_shape),
+        )
+        _REGISTRY[name] = ModelEntry(
+            name=name,
+            family=family.name,
+            builder=family.builder,
+            preset=types.MappingProxyType(dict(variant.kwargs)),
+            input_kind=inputs.kind,
+            tasks=tuple(family.tasks),
+            example_input_shape=inputs.example_shape,
+            description=variant.description or summary,
+            space=variant.space if variant.space is not None else family.space,
+            inputs=inputs,
+        )
+    _FAMILIES[family.name] = family
+    return family
 
 
 def _ensure_loaded() -> None:
-    # Importing the models package runs every family's decorator.
+    # Importing the models package registers every family it lists.
     import nnzoo.models  # noqa: F401
+
+
+def families() -> list[Family]:
+    """Every registered `Family`, in the order `nnzoo.models.FAMILIES` lists them."""
+    _ensure_loaded()
+    return list(_FAMILIES.values())
+
+
+def preprocessing_layers() -> dict[str, InputFacts]:
+    """`{layer name: InputFacts}` for every family whose models run preprocessing inside.
+
+    Export reads it to tell, from a built model alone, which input it takes.
+    """
+    return {f.inputs.preprocessing_layer: f.inputs for f in families() if f.inputs.preprocessing_layer}
 
 
 def get_entry(name: str) -> ModelEntry:

@@ -327,9 +327,23 @@ def _check_out(path: str) -> str:
 
 
 def _sidecar_paths(model_path: str) -> tuple[str, str]:
-    """(metadata JSON, preprocessor pickle) paths beside a `.keras` file."""
+    """(metadata JSON, preprocessor JSON) paths beside a `.keras` file."""
     stem = model_path[: -len(".keras")] if model_path.endswith(".keras") else model_path
-    return stem + ".nnzoo.json", stem + ".preprocessor.pkl"
+    return stem + ".nnzoo.json", stem + ".preprocessor.json"
+
+
+def _load_preprocessor(model_path: str, name):
+    """The preprocessor a model's metadata names, read only from the model's own folder.
+
+    The name comes from a file, so it is checked: it must stay inside the
+    model's folder (no absolute path, no `..`, no link out), and an old
+    pickle (`.pkl`) is refused unread by `Preprocessor.load`.
+    """
+    from nnzoo._io import resolve_inside
+    from nnzoo.datasets import Preprocessor
+
+    path = resolve_inside(os.path.dirname(os.path.abspath(model_path)), name, what="preprocessor file")
+    return Preprocessor.load(path)  # JSON only: refuses a pickle unread
 
 
 def _save_all(run: _Run, path: str, *, model_name: str, source: str, train, test_size: float, seed: int,
@@ -422,7 +436,7 @@ def _cmd_train(args: argparse.Namespace, out: Output) -> int:
     Training uses early stopping (best weights restored), learning-rate
     reduction on plateau or a schedule, and stops on NaN. The test scores
     are printed, and three files are written (each atomically): the model
-    (.keras), its preprocessor (.preprocessor.pkl, tables only) and a
+    (.keras), its preprocessor (.preprocessor.json, tables only) and a
     metadata file (.nnzoo.json) that 'nnzoo evaluate' reads.
 
     Examples:
@@ -551,8 +565,6 @@ def _saved_model_data(args: argparse.Namespace, path: str):
         `(meta, train, test, test_size, seed)`; `test` is None when
         `--test-size 0`.
     """
-    from nnzoo.datasets import Preprocessor
-
     meta = _read_meta(_sidecar_paths(path)[0])
     test_size = args.test_size if args.test_size is not None else meta.get("test_size", 0.2)
     seed = args.seed if args.seed is not None else meta.get("seed", 0)
@@ -563,8 +575,7 @@ def _saved_model_data(args: argparse.Namespace, path: str):
                          f"use --data {meta['data']}")
     if not _is_bundled(args.data):
         if meta.get("preprocessor"):
-            folder = os.path.dirname(os.path.abspath(path))
-            preprocessor = Preprocessor.load(os.path.join(folder, meta["preprocessor"]))
+            preprocessor = _load_preprocessor(path, meta["preprocessor"])
             if args.target and args.target != preprocessor.target:
                 raise UsageError(f"the model was trained to predict {preprocessor.target!r}, not {args.target!r}")
         else:
@@ -603,14 +614,17 @@ def _cmd_tune(args: argparse.Namespace, out: Output) -> int:
       nnzoo tune ffnn --data wine --algorithm hyperband --max-trials 20
     """
     import nnzoo
-    from nnzoo.evaluate import evaluate
-    from nnzoo.tuning import tune
+    from nnzoo._io import check_writable_folder
 
     entry = nnzoo.get_entry(args.model)
     test_size, seed = _split_settings(args)
     if args.max_trials < 1:
         raise UsageError(f"--max-trials must be at least 1; got {args.max_trials}")
     path = _check_out(args.out or f"{entry.name}.tuned.keras")
+    check_writable_folder(args.directory, what="tuning directory")  # before keras-tuner and TensorFlow load
+    from nnzoo.evaluate import evaluate
+    from nnzoo.tuning import tune
+
     train, test = _training_data(entry, args, test_size, seed)
     out.say(f"Tuning {entry.name} on {args.data} ({args.algorithm}, up to {args.max_trials} trials): "
             f"{len(train)} train rows, task {train.task}")
@@ -737,7 +751,7 @@ def _load_keras_model(path: str):
     import keras
 
     try:
-        return keras.saving.load_model(path)
+        return keras.saving.load_model(path, safe_mode=True)  # no Lambda or other code from the file
     except Exception as err:  # any failure to load means the file is not a usable model
         raise UsageError(f"{path!r} is not a loadable Keras model: {_one_line(err)}") from err
 

@@ -30,8 +30,8 @@ from __future__ import annotations
 
 import math
 import numbers
+import json
 import os
-import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -53,10 +53,6 @@ __all__ = [
     "make_windows",
 ]
 
-#: Supervised tasks a Dataset can carry (plus "reconstruction" for autoencoders).
-TASKS = ("regression", "binary", "multiclass", "multilabel", "reconstruction")
-#: What one sample is; matches the registry's `input_kind`.
-KINDS = ("tabular", "image", "sequence")
 #: Tasks a single target column can have.
 COLUMN_TASKS = ("regression", "binary", "multiclass")
 #: An integer-valued numeric target with at most this many distinct values
@@ -436,8 +432,11 @@ class Preprocessor:
     Numeric columns get median imputation and standard scaling; the other
     columns (strings, categories, booleans) get one-hot encoding, with
     missing values as their own category and unseen categories encoded as
-    all zeros. It is scikit-learn's `ColumnTransformer` with `SimpleImputer`,
-    `StandardScaler` and `OneHotEncoder`, set up for you. The target column
+    all zeros. `fit` learns with scikit-learn's `SimpleImputer`,
+    `StandardScaler` and `OneHotEncoder`; what they learned is kept as plain
+    numbers and strings, so `save` writes JSON (no pickle: loading a file
+    never runs code) and a loaded preprocessor encodes exactly as the fitted
+    one. The target column
     is encoded too: class labels to codes `0..k-1` (`LabelEncoder`, names
     kept), regression values to `float32`.
 
@@ -456,7 +455,11 @@ class Preprocessor:
         feature_names_out_: Names of the encoded columns, e.g. `"city_Paris"`.
         task_: The target's task, or `None` without a target.
         classes_: Class labels in code order (classification), else `None`.
-        column_transformer_: The fitted scikit-learn `ColumnTransformer`.
+        fill_missing_: Median of each numeric column (replaces missing values).
+        mean_, scale_: The scaling of each numeric column (`None` when
+            `scale=False`); `scale_` is 1 for a constant column.
+        categories_: The categories of each categorical column, as strings
+            (`None` for "missing", when the training rows had it).
 
     Example:
 
@@ -472,7 +475,7 @@ class Preprocessor:
         self.scale = scale
 
     def __repr__(self) -> str:
-        fitted = hasattr(self, "column_transformer_")
+        fitted = hasattr(self, "fill_missing_")
         detail = (
             f", n_features_out={len(self.feature_names_out_)}, task_={self.task_!r}" if fitted else ", unfitted"
         )
@@ -544,12 +547,27 @@ class Preprocessor:
             verbose_feature_names_out=False,
         )
         transformer.fit(_features_frame(frame, numeric, categorical))
+        fitted = transformer.named_transformers_
 
         self.feature_names_in_ = tuple(features)
         self.numeric_features_ = tuple(numeric)
         self.categorical_features_ = tuple(categorical)
         self.feature_names_out_ = tuple(str(n) for n in transformer.get_feature_names_out())
-        self.column_transformer_ = transformer
+        self.mean_ = self.scale_ = None
+        if numeric:
+            num_steps = fitted["numeric"].named_steps
+            self.fill_missing_ = num_steps["impute"].statistics_.astype("float64")
+            if self.scale:
+                self.mean_ = num_steps["scale"].mean_.astype("float64")
+                self.scale_ = num_steps["scale"].scale_.astype("float64")
+        else:
+            self.fill_missing_ = np.zeros(0)
+            if self.scale:
+                self.mean_, self.scale_ = np.zeros(0), np.ones(0)
+        cats = fitted["categorical"].categories_ if categorical else []
+        self.categories_ = tuple(
+            tuple(None if isinstance(v, float) and math.isnan(v) else str(v) for v in c) for c in cats
+        )
         self.task_ = None
         self.classes_ = None
         if self.target is not None:
@@ -586,7 +604,7 @@ class Preprocessor:
     # -- transforming
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "column_transformer_"):
+        if not hasattr(self, "fill_missing_"):
             fail("This Preprocessor is not fitted yet", "a call to fit(frame) first", preprocessor=self)
 
     def transform(self, frame) -> np.ndarray:
@@ -602,8 +620,28 @@ class Preprocessor:
         frame = _check_frame(frame)
         for c in self.feature_names_in_:
             _check_column(c, list(frame.columns), "feature")
-        X = self.column_transformer_.transform(_features_frame(frame, self.numeric_features_, self.categorical_features_))
-        return np.asarray(X, dtype="float32")
+        parts = [self._encode_numeric(frame)]
+        parts += [_one_hot(frame[c], cats) for c, cats in zip(self.categorical_features_, self.categories_)]
+        return np.concatenate(parts, axis=1).astype("float32")
+
+    def _encode_numeric(self, frame) -> np.ndarray:
+        """Imputed (and scaled) numeric columns, in float64 as scikit-learn computes them."""
+        columns = []
+        for c in self.numeric_features_:
+            try:
+                columns.append(frame[c].to_numpy(dtype="float64", na_value=np.nan))
+            except (TypeError, ValueError):
+                fail(f"Column {c!r} was numeric in training but holds non-numeric values", "numbers (or empty cells)",
+                     column=c, dtype=str(frame[c].dtype))
+        x = np.stack(columns, axis=1) if columns else np.zeros((len(frame), 0))
+        if np.isinf(x).any():
+            bad = [c for c, col in zip(self.numeric_features_, columns) if np.isinf(col).any()]
+            fail("The table holds infinite values", "finite numbers or empty cells (missing values are filled)",
+                 columns=bad)
+        x = np.where(np.isnan(x), self.fill_missing_, x)
+        if self.scale_ is not None:
+            x = (x - self.mean_) / self.scale_
+        return x
 
     def normalization(self) -> dict[str, Any]:
         """What `transform` does, as JSON-ready data for code without scikit-learn.
@@ -635,29 +673,15 @@ class Preprocessor:
         ('(x - mean) / std', 4)
         """
         self._check_fitted()
-        fitted = self.column_transformer_.named_transformers_
         out: dict[str, Any] = {
             "formula": "(x - mean) / std" if self.scale else "x",
             "columns": list(self.feature_names_out_),
             "features": list(self.numeric_features_),
+            "fill_missing": self.fill_missing_.tolist(),
         }
-        if self.numeric_features_:
-            steps = fitted["numeric"].named_steps
-            out["fill_missing"] = steps["impute"].statistics_.astype(float).tolist()
-            if self.scale:
-                out["mean"] = steps["scale"].mean_.astype(float).tolist()
-                out["std"] = steps["scale"].scale_.astype(float).tolist()
-        else:
-            out["fill_missing"] = []
-            if self.scale:
-                out["mean"], out["std"] = [], []
-        out["one_hot"] = {}
-        if self.categorical_features_:
-            categories = fitted["categorical"].categories_
-            out["one_hot"] = {
-                str(c): [None if isinstance(v, float) and math.isnan(v) else str(v) for v in cats]
-                for c, cats in zip(self.categorical_features_, categories)
-            }
+        if self.scale:
+            out["mean"], out["std"] = self.mean_.tolist(), self.scale_.tolist()
+        out["one_hot"] = {c: list(cats) for c, cats in zip(self.categorical_features_, self.categories_)}
         return out
 
     def encode_target(self, values) -> np.ndarray:
@@ -699,41 +723,183 @@ class Preprocessor:
 
     # -- persistence
 
+    def to_json(self) -> str:
+        """The fitted preprocessor as JSON text: plain numbers and strings, no code.
+
+        `Preprocessor.from_json` reads it back into a preprocessor that
+        encodes exactly as this one. The document carries
+        `"format": "nnzoo.preprocessor"` and a `schema_version`.
+
+        Raises:
+            ValueError: If the preprocessor is not fitted.
+        """
+        self._check_fitted()
+        classes = None
+        if self.classes_ is not None:
+            kind = "str" if self.classes_.dtype == object else ("int" if self.classes_.dtype.kind in "iu" else "float")
+            classes = {"kind": kind, "values": self.classes_.tolist()}
+        doc = {
+            "format": PREPROCESSOR_FORMAT,
+            "schema_version": PREPROCESSOR_SCHEMA,
+            "params": {"target": self.target, "features": None if self.features is None else list(self.features),
+                       "task": self.task, "scale": self.scale},
+            "feature_names_in": list(self.feature_names_in_),
+            "numeric_features": list(self.numeric_features_),
+            "categorical_features": list(self.categorical_features_),
+            "feature_names_out": list(self.feature_names_out_),
+            "fill_missing": self.fill_missing_.tolist(),
+            "mean": None if self.mean_ is None else self.mean_.tolist(),
+            "scale": None if self.scale_ is None else self.scale_.tolist(),
+            "categories": [list(c) for c in self.categories_],
+            "task": self.task_,
+            "classes": classes,
+        }
+        return json.dumps(doc, indent=1, allow_nan=False) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str, *, source: str | None = None) -> Preprocessor:
+        """Rebuilds a fitted preprocessor from `to_json` text.
+
+        Args:
+            text: The JSON document.
+            source: Where the text came from (a path), named in errors.
+
+        Raises:
+            ValueError: If the text is not a preprocessor document of a known
+                schema version, or its facts do not fit together.
+        """
+        where = {"path": source} if source else {}
+        expected = "a file written by Preprocessor.save (JSON, format 'nnzoo.preprocessor')"
+        try:
+            doc = json.loads(text)
+        except ValueError as err:
+            fail(f"The preprocessor file is not valid JSON ({err})", expected + "; retrain or re-save it", **where)
+        if not isinstance(doc, dict) or doc.get("format") != PREPROCESSOR_FORMAT:
+            fail("The document is not a saved Preprocessor", expected, **where)
+        version = doc.get("schema_version")
+        if version != PREPROCESSOR_SCHEMA:
+            fail("The preprocessor file has an unknown schema version",
+                 f"schema_version {PREPROCESSOR_SCHEMA} (a newer nnzoo may have written it: upgrade nnzoo)",
+                 schema_version=version, **where)
+        try:
+            return cls._from_doc(doc)
+        except (KeyError, TypeError, ValueError) as err:
+            fail(f"The preprocessor file is damaged ({type(err).__name__}: {err})",
+                 expected + "; retrain or re-save it", **where)
+
+    @classmethod
+    def _from_doc(cls, doc: dict) -> Preprocessor:
+        def names(key):
+            value = doc[key]
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise TypeError(f"{key!r} must be a list of strings")
+            return tuple(value)
+
+        def numbers(key, n, optional=False):
+            value = doc[key]
+            if value is None and optional:
+                return None
+            arr = np.asarray(value, dtype="float64")
+            if arr.shape != (n,) or not np.all(np.isfinite(arr)):
+                raise ValueError(f"{key!r} must hold {n} finite numbers")
+            return arr
+
+        params = doc["params"]
+        features = params.get("features") if isinstance(params, dict) else None
+        if not isinstance(params, dict) or not isinstance(params.get("scale"), bool) or not all(
+            params.get(k) is None or isinstance(params[k], str) for k in ("target", "task")
+        ) or not (features is None or isinstance(features, list) and all(isinstance(f, str) for f in features)):
+            raise TypeError("'params' must hold a bool 'scale', string (or null) 'target' and 'task', "
+                            "and a list of strings (or null) 'features'")
+        pre = cls(params.get("target"), features=params.get("features"), task=params.get("task"),
+                  scale=params["scale"])
+        pre.feature_names_in_ = names("feature_names_in")
+        pre.numeric_features_ = names("numeric_features")
+        pre.categorical_features_ = names("categorical_features")
+        pre.feature_names_out_ = names("feature_names_out")
+        if sorted(pre.numeric_features_ + pre.categorical_features_) != sorted(pre.feature_names_in_):
+            raise ValueError("numeric and categorical features must split feature_names_in")
+        n = len(pre.numeric_features_)
+        pre.fill_missing_ = numbers("fill_missing", n)
+        pre.mean_ = numbers("mean", n, optional=not pre.scale)
+        pre.scale_ = numbers("scale", n, optional=not pre.scale)
+        if (pre.mean_ is None) != (pre.scale_ is None) or (pre.scale_ is not None and np.any(pre.scale_ <= 0)):
+            raise ValueError("'mean' and 'scale' go together, with positive scales")
+        cats = doc["categories"]
+        if not isinstance(cats, list) or len(cats) != len(pre.categorical_features_) or not all(
+            isinstance(c, list) and all(v is None or isinstance(v, str) for v in c) for c in cats
+        ):
+            raise TypeError("'categories' must hold one list of strings (or null) per categorical feature")
+        pre.categories_ = tuple(tuple(c) for c in cats)
+        if len(pre.feature_names_out_) != n + sum(map(len, cats)):
+            raise ValueError("feature_names_out does not match the numeric features and categories")
+        pre.task_ = doc["task"]
+        if pre.task_ not in (None, *COLUMN_TASKS):
+            raise ValueError(f"unknown task {pre.task_!r}")
+        classes = doc["classes"]
+        pre.classes_ = None
+        if classes is not None:
+            kind, values = classes["kind"], classes["values"]
+            dtype = {"str": object, "int": "int64", "float": "float64"}[kind]
+            if not isinstance(values, list) or len(values) < 2 or not all(
+                isinstance(v, str) if kind == "str" else isinstance(v, (int, float)) and not isinstance(v, bool)
+                for v in values
+            ):
+                raise TypeError("'classes' must list at least two labels of its kind")
+            pre.classes_ = np.asarray(values, dtype=dtype)
+        if (pre.classes_ is None) != (pre.task_ in (None, "regression")):
+            raise ValueError("'classes' must be given exactly for a classification task")
+        return pre
+
     def save(self, path: str | os.PathLike) -> str:
-        """Saves the fitted preprocessor (pickle), atomically.
+        """Saves the fitted preprocessor as JSON (`to_json`), atomically.
+
+        A `.preprocessor.json` name is the convention (`nnzoo train` writes
+        `<model>.preprocessor.json`).
 
         Returns:
             The path written.
         """
-        from nnzoo._io import atomic_path
+        from nnzoo._io import atomic_write_text
 
-        self._check_fitted()
-        with atomic_path(path) as tmp:
-            with open(tmp, "wb") as fh:
-                pickle.dump(self, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        atomic_write_text(path, self.to_json())
         return os.fspath(path)
 
-    @staticmethod
-    def load(path: str | os.PathLike) -> Preprocessor:
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Preprocessor:
         """Loads a preprocessor written by `save`.
 
-        A pickle can run code when loaded: load only files you wrote or trust.
+        The file is JSON: loading it runs no code. Pickles written by older
+        nnzoo versions (`.preprocessor.pkl`) are refused, never loaded.
 
         Raises:
             FileNotFoundError: If `path` does not exist.
-            ValueError: If the file is not a saved Preprocessor.
+            ValueError: If the file is not a saved Preprocessor (a pickle,
+                damaged JSON, an unknown schema version).
         """
         path = os.fspath(path)
         if not os.path.isfile(path):
             raise FileNotFoundError(message("The preprocessor file does not exist", "a file written by Preprocessor.save", path=path))
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_PREPROCESSOR_BYTES + 1)
+        if path.endswith(".pkl") or data[:1] == b"\x80":
+            fail(LEGACY_PICKLE, "a .preprocessor.json file: retrain the model (nnzoo train) or refit and save the "
+                 "Preprocessor", path=path)
+        if len(data) > MAX_PREPROCESSOR_BYTES:
+            fail("The preprocessor file is too large", f"at most {MAX_PREPROCESSOR_BYTES} bytes", path=path)
         try:
-            with open(path, "rb") as fh:
-                obj = pickle.load(fh)
-        except Exception as err:  # any unpickling failure means "not our file"
-            raise ValueError(message(f"Could not read a Preprocessor ({type(err).__name__})", "a file written by Preprocessor.save", path=path)) from err
-        if not isinstance(obj, Preprocessor):
-            fail("The file does not hold a Preprocessor", "a file written by Preprocessor.save", path=path)
-        return obj
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            fail("The preprocessor file is not text", "a JSON file written by Preprocessor.save", path=path)
+        return cls.from_json(text, source=path)
+
+
+#: Marks a preprocessor JSON document, and its layout's version.
+PREPROCESSOR_FORMAT, PREPROCESSOR_SCHEMA = "nnzoo.preprocessor", 1
+#: A preprocessor file larger than this is refused unread (real ones are kilobytes).
+MAX_PREPROCESSOR_BYTES = 64 * 2**20
+LEGACY_PICKLE = ("The preprocessor file is a pickle from an older nnzoo; a pickle can run code when loaded, so "
+                 "nnzoo does not load it")
 
 
 def from_dataframe(
@@ -900,9 +1066,11 @@ def from_csv(
 def example_data(name: str, n: int = 64, *, task: str | None = None, seed: int = 0) -> Dataset:
     """Small learnable data fitting a registered model's `example_input_shape`.
 
-    Inputs are Gaussian noise (0-255 RGB of random brightness for the VGG16
-    transfer model), and the target is a function of the mean input value,
-    so a few epochs lower the loss (as in the test harness). Meant for smoke tests and benchmarks, not for accuracy.
+    Inputs come from the model's family (`ModelEntry.example_inputs`: e.g.
+    Gaussian noise, raw 0-255 RGB for a model that preprocesses inside, or
+    low-rank data for an autoencoder), and the target is a function of the
+    mean input value, so a few epochs lower the loss (the test harness uses
+    this function). Meant for smoke tests and benchmarks, not for accuracy.
 
     Args:
         name: A name from `nnzoo.list_models()`.
@@ -937,20 +1105,10 @@ def example_data(name: str, n: int = 64, *, task: str | None = None, seed: int =
         task = check_choice("task", task, entry.tasks)
     rng = np.random.default_rng(_check_seed(seed))
     shape = tuple(entry.example_input_shape)
-    # By rank, not entry.input_kind: the conv autoencoder variant inherits
-    # "tabular" from its family although it takes images.
-    kind = {1: "tabular", 2: "sequence"}.get(len(shape), "image")
-    common = dict(feature_names=_step_names(math.prod(shape)), kind=kind, name=f"example:{entry.name}")
+    common = dict(feature_names=_step_names(math.prod(shape)), kind=entry.input_kind, name=f"example:{entry.name}")
+    X = entry.example_inputs(n, rng)  # the family's own generator
     if task == "reconstruction":
-        flat = rng.normal(size=(n, 2)) @ rng.normal(size=(2, math.prod(shape)))
-        X = (flat / np.abs(flat).max()).reshape(n, *shape).astype("float32")
         return Dataset(X=X, y=X, target_names=None, task=task, **common)
-    if entry.family == "vgg16_transfer":
-        # Raw RGB in [0, 255] with a per-image brightness: a frozen base still sees it.
-        brightness = rng.uniform(0.1, 1.0, size=(n,) + (1,) * len(shape))
-        X = (rng.uniform(0, 255, size=(n, *shape)) * brightness).astype("float32")
-    else:
-        X = rng.normal(size=(n, *shape)).astype("float32")
     signal = X.reshape(n, -1).mean(axis=1)
     if task == "regression":
         return Dataset(X=X, y=signal.astype("float32"), target_names=None, task=task, **common)
@@ -1013,6 +1171,19 @@ def _features_frame(frame, numeric, categorical):
         values = col.astype(object).where(col.notna(), np.nan)
         cols[c] = values.map(lambda v: v if isinstance(v, float) and np.isnan(v) else str(v))
     return pd.DataFrame(cols, index=frame.index)
+
+
+def _one_hot(column, categories: tuple) -> np.ndarray:
+    """0/1 columns, one per category (strings; `None` for missing); other values give all zeros."""
+    index = {c: i for i, c in enumerate(categories)}
+    missing = column.isna().to_numpy()
+    codes = np.array([-1 if m else index.get(str(v), -1) for v, m in zip(column.tolist(), missing)], dtype="int64")
+    if None in index:
+        codes[missing] = index[None]
+    out = np.zeros((len(codes), len(categories)))
+    rows = np.flatnonzero(codes >= 0)
+    out[rows, codes[rows]] = 1.0
+    return out
 
 
 def _labels(values) -> np.ndarray:

@@ -1,8 +1,8 @@
 """Shared test harness: checks every registered model the same way.
 
 `example_data(entry, task)` makes a tiny *learnable* problem for any
-registry entry; the `check_*` helpers assert behaviour, and test files
-parametrise them over `list_models()`.
+registry entry from its family's example inputs; the `check_*` helpers
+assert behaviour, and test files parametrise them over `list_models()`.
 """
 
 from __future__ import annotations
@@ -34,30 +34,15 @@ def build_kwargs(entry, task):
 
 
 def example_data(entry, task, n=64, seed=0):
-    """A small learnable dataset for `entry` and `task`: (X, y)."""
-    rng = np.random.default_rng(seed)
-    shape = tuple(entry.example_input_shape)
-    X = rng.normal(size=(n, *shape)).astype("float32")
-    if entry.family == "vgg16_transfer":
-        # Raw RGB in [0, 255] with a per-image brightness: a frozen random base still sees it.
-        brightness = rng.uniform(0.1, 1.0, size=(n,) + (1,) * len(shape))
-        X = (rng.uniform(0, 255, size=(n, *shape)) * brightness).astype("float32")
-    if task == "reconstruction":
-        # Low-rank data an autoencoder can compress.
-        flat = rng.normal(size=(n, 2)) @ rng.normal(size=(2, int(np.prod(shape))))
-        X = (flat / np.abs(flat).max()).reshape(n, *shape).astype("float32")
-        return X, X
-    signal = X.reshape(n, -1).mean(axis=1)
-    if task == "regression":
-        y = signal.astype("float32")
-    elif task == "binary":
-        y = (signal > np.median(signal)).astype("float32")
-    elif task == "multiclass":
-        y = np.digitize(signal, np.quantile(signal, [1 / 3, 2 / 3])).astype("int32")
-    else:
-        k = TASK_KWARGS["multilabel"]["num_classes"]
-        y = np.stack([signal > np.quantile(signal, q) for q in np.linspace(0.2, 0.8, k)], axis=1).astype("float32")
-    return X, y
+    """A small learnable dataset for `entry` and `task`: (X, y).
+
+    The inputs come from the entry's family (`entry.example_inputs`), through
+    `nnzoo.datasets.example_data`, the one generator the package has.
+    """
+    from nnzoo.datasets import example_data as make
+
+    data = make(entry.name, n, task=task, seed=seed)
+    return data.X, data.y
 
 
 def expected_output_shape(entry, task):

@@ -32,14 +32,14 @@ CASES = [
     (nnzoo.build_lstm, ((10,),), {}, ValueError, "wrong rank for build_lstm"),
     (nnzoo.build_lstm, ((10, 2),), {"cell": "transformer"}, ValueError, "Unknown `cell`"),
     (nnzoo.build_lstm, ((None, 2),), {"unroll": True}, ValueError, "fixed number of timesteps"),
-    (nnzoo.build_autoencoder, ((6, 6, 1), 4), {"kind": "conv", "hidden_units": (8, 16)}, ValueError, "divisible by 4"),
+    (nnzoo.build_autoencoder, ((6, 6, 1), 4), {"architecture": "conv", "filters": (8, 16)}, ValueError, "divisible by 4"),
     (nnzoo.build_autoencoder, ((16,), 0), {}, ValueError, "Received: encoding_dim=0"),
     (nnzoo.build_autoencoder, ((16,), 4), {"output_activation": "softmax"}, ValueError, "Unknown `output_activation`"),
-    (nnzoo.build_vgg16_transfer, ((16, 16, 3), 5), {}, ValueError, "at least 32x32"),
-    (nnzoo.build_vgg16_transfer, ((32, 32, 1), 5), {}, ValueError, "RGB"),
-    (nnzoo.build_vgg16_transfer, ((32, 32, 3), 5), {"trainable_layers": 14}, ValueError, "0 to 13"),
-    (nnzoo.build_vgg16_transfer, ((32, 32, 3), 5), {"weights": "/no/such/file.h5"}, ValueError, "does not exist"),
-    (nnzoo.build_vgg16_transfer, ((32, 32, 3), 5), {"task": "regression"}, ValueError, "is a classifier"),
+    (nnzoo.build_vgg16_transfer, ((16, 16, 3),), {"num_classes": 5}, ValueError, "at least 32x32"),
+    (nnzoo.build_vgg16_transfer, ((32, 32, 1),), {"num_classes": 5}, ValueError, "RGB"),
+    (nnzoo.build_vgg16_transfer, ((32, 32, 3),), {"num_classes": 5, "trainable_layers": 14}, ValueError, "0 to 13"),
+    (nnzoo.build_vgg16_transfer, ((32, 32, 3),), {"num_classes": 5, "weights": "/no/such/file.h5"}, ValueError, "does not exist"),
+    (nnzoo.build_vgg16_transfer, ((32, 32, 3),), {"num_classes": 5, "task": "regression"}, ValueError, "is a classifier"),
 ]
 
 
@@ -60,7 +60,7 @@ def test_imagenet_without_cached_file_fails_fast(tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     start = time.perf_counter()
     with pytest.raises(ValueError) as err:
-        nnzoo.build_vgg16_transfer((32, 32, 3), 5, weights="imagenet")
+        nnzoo.build_vgg16_transfer((32, 32, 3), num_classes=5, weights="imagenet")
     assert time.perf_counter() - start < 1.0
     text = str(err.value)
     assert "never downloads" in text
@@ -89,13 +89,13 @@ def test_imagenet_uses_cached_file_and_local_path(tmp_path, monkeypatch):
 
     import keras
 
-    src = nnzoo.build_vgg16_transfer((32, 32, 3), 2, compile=False).get_layer("vgg16")
+    src = nnzoo.build_vgg16_transfer((32, 32, 3), num_classes=2, compile=False).get_layer("vgg16")
     (tmp_path / "models").mkdir()
     cached = tmp_path / "models" / "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"
     _write_legacy_h5(src, cached)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     keras.utils.set_random_seed(123)  # a different init, so equality proves loading
     for weights in ("imagenet", str(cached)):
-        model = nnzoo.build_vgg16_transfer((32, 32, 3), 2, weights=weights, compile=False)
+        model = nnzoo.build_vgg16_transfer((32, 32, 3), num_classes=2, weights=weights, compile=False)
         for a, b in zip(model.get_layer("vgg16").get_weights(), src.get_weights()):
             np.testing.assert_array_equal(a, b)

@@ -137,7 +137,7 @@ def test_train_then_evaluate_round_trip(tmp_path, capsys):
     files = trained["files"]
     assert files["model"] == str(out) and out.is_file()
     assert Path(files["preprocessor"]).is_file() and Path(files["metadata"]).is_file()
-    assert sorted(p.name for p in out.parent.iterdir()) == ["iris.keras", "iris.nnzoo.json", "iris.preprocessor.pkl"]
+    assert sorted(p.name for p in out.parent.iterdir()) == ["iris.keras", "iris.nnzoo.json", "iris.preprocessor.json"]
     meta = json.loads(Path(files["metadata"]).read_text())
     assert meta["target_names"] == ["setosa", "versicolor", "virginica"] and meta["seed"] == 3
 
@@ -270,3 +270,28 @@ def test_tune_saves_best_and_resumes(tmp_path, capsys):
     assert again["best_hyperparameters"] == first["best_hyperparameters"]
     code, scored = _main_json(capsys, "evaluate", str(out), "--data", "iris")
     assert code == 0 and scored["accuracy"] == pytest.approx(first["test"]["accuracy"])
+    # A damaged state file: one line naming it and what to do; the rest of the search is kept.
+    oracle = tmp_path / "search" / "ffnn_small" / "oracle.json"
+    oracle.write_text(oracle.read_text()[:50])
+    kept = sorted(p.name for p in (tmp_path / "search" / "ffnn_small").iterdir())
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and str(oracle) in err and "--overwrite" in err, err
+    assert sorted(p.name for p in (tmp_path / "search" / "ffnn_small").iterdir()) == kept
+
+
+@pytest.mark.parametrize("directory, fragment", [
+    ("afile", "tuning directory is a file"),
+    ("afile/sub", "tuning directory is inside a file"),
+    ("/proc/self/nnzoo_search", "tuning directory is not writable"),
+])
+def test_tune_refuses_a_bad_directory_before_tensorflow_loads(directory, fragment, tmp_path):
+    if directory.startswith("/proc") and not os.path.isdir("/proc/self"):
+        pytest.skip("needs Linux's read-only /proc")
+    (tmp_path / "afile").write_text("not a folder")
+    script = ("import sys; from nnzoo import cli; "
+              f"code = cli.main(['tune', 'ffnn_small', '--data', 'iris', '--directory', {directory!r}]); "
+              "print(code, 'tensorflow' in sys.modules)")
+    proc, _ = _python("-c", script, cwd=tmp_path)
+    assert proc.stdout.split() == ["2", "False"], proc.stdout + proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and fragment in proc.stderr, proc.stderr

@@ -30,7 +30,7 @@ def test_builds_with_task_output_shape(name, task):
     head = model.layers[-1]
     if task != "reconstruction":
         expected = {"regression": "linear", "binary": "sigmoid", "multiclass": "softmax", "multilabel": "sigmoid"}[task]
-        final = head.get_layer("predictions") if head.name == "head" and hasattr(head, "get_layer") else head
+        final = head.get_layer("head") if hasattr(head, "get_layer") else head  # VGG: the nested classifier
         assert final.get_config()["activation"] == expected
         loss = model.loss
         want = {"regression": "mean_squared_error", "binary": "binary_crossentropy",

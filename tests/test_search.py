@@ -246,3 +246,104 @@ def test_autoencoder_tunes_without_targets(tmp_path):
                   verbose=0)
     assert result.task == "reconstruction" and result.objective == "val_loss"
     assert result.model.output_shape == (None, 8)
+
+
+# --------------------------------------------------------------------------- damaged or hostile state
+
+SEARCH = dict(algorithm="random", max_trials=2, refit=False, seed=0, **TINY)
+
+
+@pytest.fixture(scope="module")
+def finished_search(tmp_path_factory):
+    """The files of a finished two-trial search: {relative path: bytes}."""
+    X, y = blobs(40)
+    folder = tmp_path_factory.mktemp("search")
+    tune("ffnn", X, y, directory=folder, project_name="p", **SEARCH)
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def _write_tree(folder, files):
+    for rel, data in files.items():
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_bytes(data)
+
+
+def _tree(folder):
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def _trial_file(files):
+    return sorted(k for k in files if k.endswith("trial.json"))[0]
+
+
+@pytest.mark.parametrize(
+    "damage, names, fragment",
+    [
+        ("truncate", "oracle.json", "truncated or not JSON"),
+        ("truncate", "tuner0.json", "truncated or not JSON"),
+        ("truncate", "trial", "truncated or not JSON"),
+        ("binary", "oracle.json", "not text"),
+        ("binary", "trial", "not text"),
+        ("list", "tuner0.json", "not an object"),
+        ("delete trial folder", "trial", "its file is missing"),
+    ],
+)
+def test_damaged_state_names_the_file_and_keeps_the_rest(damage, names, fragment, finished_search, tmp_path):
+    _write_tree(tmp_path, finished_search)
+    rel = _trial_file(finished_search) if names == "trial" else os.path.join("p", names)
+    path = tmp_path / rel
+    if damage == "truncate":
+        path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
+    elif damage == "binary":
+        path.write_bytes(bytes(range(256)) * 4)
+    elif damage == "list":
+        path.write_text("[1, 2]")
+    else:
+        for p in sorted(path.parent.rglob("*"), reverse=True):
+            p.unlink() if p.is_file() else p.rmdir()
+        path.parent.rmdir()
+    before = _tree(tmp_path)
+    X, y = blobs(40)
+    with pytest.raises(ValueError, match=fragment) as info:
+        tune("ffnn", X, y, directory=tmp_path, project_name="p", **SEARCH)
+    text = str(info.value)
+    assert str(path) in text and "overwrite=True" in text and "--overwrite" in text
+    assert _tree(tmp_path) == before  # nothing else was touched
+    # put the file back: the search resumes whole, with nothing left to run
+    _write_tree(tmp_path, finished_search)
+    result = tune("ffnn", X, y, directory=tmp_path, project_name="p", **SEARCH)
+    assert len(result.trials) == 2 and set(result.trials["status"]) == {"COMPLETED"}
+
+
+@pytest.mark.parametrize(
+    "kwargs, env, fragment",
+    [
+        ({"project_name": "../../x"}, {}, "plain name that stays inside"),
+        ({"project_name": "/tmp/x"}, {}, "plain name that stays inside"),
+        ({"project_name": ".."}, {}, "plain name that stays inside"),
+        ({"project_name": ""}, {}, "non-empty string"),
+        ({}, {"KERASTUNER_TUNER_ID": "../../evil"}, "KERASTUNER_TUNER_ID"),
+        ({}, {"KERASTUNER_TUNER_ID": "a/b"}, "KERASTUNER_TUNER_ID"),
+    ],
+)
+def test_names_that_leave_the_directory_are_refused(kwargs, env, fragment, tmp_path, monkeypatch):
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    X, y = blobs(20)
+    with pytest.raises((ValueError, TypeError), match=fragment) as info:
+        tune("ffnn", X, y, directory=tmp_path / "search", **{**SEARCH, **kwargs})
+    assert "Received:" in str(info.value)
+    assert not (tmp_path / "search").exists() and not (tmp_path.parent / "x").exists()
+
+
+def test_a_directory_that_is_a_file_or_read_only_is_refused(tmp_path):
+    X, y = blobs(20)
+    afile = tmp_path / "state"
+    afile.write_text("not a folder")
+    with pytest.raises(ValueError, match="tuning directory is a file"):
+        tune("ffnn", X, y, directory=afile, **SEARCH)
+    with pytest.raises(ValueError, match="tuning directory is inside a file"):
+        tune("ffnn", X, y, directory=afile / "sub", **SEARCH)
+    if os.path.isdir("/proc/self"):  # read-only even for root
+        with pytest.raises(ValueError, match="tuning directory is not writable"):
+            tune("ffnn", X, y, directory="/proc/self/nnzoo_search", **SEARCH)

@@ -232,7 +232,7 @@ def test_variable_length_series():
     "kwargs,error,match",
     [
         ({"input_shape": (8, 8, 1)}, ValueError, "wrong rank for build_conv1d"),
-        ({"input_shape": (20, 2), "filters": (8, 8), "kernel_size": (3,)}, ValueError, "same length"),
+        ({"input_shape": (20, 2), "filters": (8, 8), "kernel_size": (3, 5, 7)}, ValueError, "same length"),
         ({"input_shape": (20, 2), "architecture": "unet"}, ValueError, "architecture"),
         ({"input_shape": (20,), "vocab_size": 1}, ValueError, "vocab_size"),
         ({"input_shape": (20,), "vocab_size": 50, "normalize": "series"}, ValueError, "not to token ids"),

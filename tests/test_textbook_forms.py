@@ -57,11 +57,11 @@ def test_textbook_autoencoder():
 
 
 def test_textbook_vgg16_base_frozen():
-    model = nnzoo.build_vgg16_transfer((32, 32, 3), 4)
+    model = nnzoo.build_vgg16_transfer((32, 32, 3), num_classes=4)
     base = model.get_layer("vgg16")
     assert not any(layer.trainable for layer in base.layers)
     assert base.count_params() == 14_714_688  # VGG16 notop
-    tuned = nnzoo.build_vgg16_transfer((32, 32, 3), 4, trainable_layers=3)
+    tuned = nnzoo.build_vgg16_transfer((32, 32, 3), num_classes=4, trainable_layers=3)
     trainable = [l.name for l in tuned.get_layer("vgg16").layers if l.trainable and l.weights]
     assert trainable == ["block5_conv1", "block5_conv2", "block5_conv3"]
 
@@ -69,7 +69,7 @@ def test_textbook_vgg16_base_frozen():
 def test_vgg16_preprocessing_matches_keras():
     import keras
 
-    model = nnzoo.build_vgg16_transfer((32, 32, 3), 2, compile=False)
+    model = nnzoo.build_vgg16_transfer((32, 32, 3), num_classes=2, compile=False)
     x = np.random.default_rng(0).uniform(0, 255, size=(2, 32, 32, 3)).astype("float32")
     ours = np.asarray(model.get_layer("vgg16_preprocess")(x))
     ref = keras.applications.vgg16.preprocess_input(x.copy())
@@ -77,7 +77,7 @@ def test_vgg16_preprocessing_matches_keras():
 
 
 def test_autoencoder_parts_and_reconstruction_error():
-    model = nnzoo.build_autoencoder((8, 8, 1), 6, kind="conv", hidden_units=(4, 8))
+    model = nnzoo.build_autoencoder((8, 8, 1), 6, architecture="conv", filters=(4, 8))
     assert model.get_layer("encoder").output_shape == (None, 6)
     assert model.get_layer("decoder").output_shape == (None, 8, 8, 1)
     X = np.random.default_rng(0).random((5, 8, 8, 1)).astype("float32")

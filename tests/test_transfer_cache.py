@@ -16,7 +16,7 @@ def _data(n=48, seed=0):
 
 
 def _model(**kw):
-    return nnzoo.build_vgg16_transfer(SHAPE, 3, weights=None, dropout=0.0, learning_rate=3e-3, **kw)
+    return nnzoo.build_vgg16_transfer(SHAPE, num_classes=3, weights=None, dropout=0.0, learning_rate=3e-3, **kw)
 
 
 def _features(model, X):
@@ -28,7 +28,7 @@ def test_fit_cached_trains_the_head_the_full_model_uses():
     assert fit_cached_from_models is nnzoo.fit_cached
     X, y = _data()
     model = _model()
-    head = model.get_layer("head")
+    head = model.get_layer("classifier")
     base_before = [w.copy() for w in model.get_layer("vgg16").get_weights()]
     head_before = [w.copy() for w in head.get_weights()]
     hist = nnzoo.fit_cached(model, X, y, batch_size=16, epochs=8, verbose=0, shuffle=False)
@@ -55,7 +55,7 @@ def test_fit_cached_validation_and_a_loadable_model(tmp_path):
     hist = nnzoo.fit_cached(model, X, y, validation_split=0.25, epochs=1, verbose=0)
     assert "val_accuracy" in hist.history
     # The nested head was not compiled, so the saved model is the plain model.
-    assert not model.get_layer("head").compiled
+    assert not model.get_layer("classifier").compiled
     loaded = keras.saving.load_model(nnzoo.save_model(model, tmp_path / "m.keras"))
     np.testing.assert_allclose(np.asarray(loaded(X, training=False)), np.asarray(model(X, training=False)),
                                rtol=1e-5, atol=1e-6)

@@ -43,13 +43,11 @@ class Conversion:
     Attributes:
         content: The `.tflite` flatbuffer.
         batch_size: The input signature's batch size; `None` is dynamic.
-        flex_allowed: Whether `SELECT_TF_OPS` was enabled for this attempt.
         failed_attempts: One line per attempt that failed before this one.
     """
 
     content: bytes
     batch_size: int | None
-    flex_allowed: bool
     failed_attempts: tuple[str, ...] = ()
 
 
@@ -95,7 +93,7 @@ def convert(
                 failed.append((batch, flex, exc))
                 continue
             notes = tuple(_attempt_line(b, f, e) for b, f, e in failed)
-            return Conversion(content, batch, flex, notes)
+            return Conversion(content, batch, notes)
 
     # The last builtins-only attempt has the most static shapes, so its list of
     # missing ops is the honest one (a dynamic batch can make Conv2D look missing).

@@ -18,7 +18,6 @@ import numpy as np
 from nnzoo._validation import fail, fail_type
 
 SIDECAR_SUFFIX = ".json"
-_INT_TYPES = (np.int8, np.uint8, np.int16)
 
 
 def sidecar_path(path: str | os.PathLike) -> str:
@@ -53,13 +52,32 @@ def flex_ops(ops: list[str]) -> list[str]:
     return [op for op in ops if op.startswith("Flex")]
 
 
-def read_sidecar(path: str | os.PathLike) -> dict | None:
-    """Reads the JSON sidecar of a `.tflite` file; `None` if there is none."""
+def read_sidecar(path: str | os.PathLike, content: bytes | None = None) -> dict | None:
+    """Reads the JSON sidecar of a `.tflite` file; `None` if there is none.
+
+    A sidecar records the sha256 of the file it describes. One that does not
+    match the file (`content`, or the file read from `path`) describes
+    another export: it is ignored with a warning, and `None` returned.
+    """
     side = sidecar_path(path)
     if not os.path.isfile(side):
         return None
     with open(side, encoding="utf-8") as fh:
-        return json.load(fh)
+        doc = json.load(fh)
+    digest = doc.get("sha256") if isinstance(doc, dict) else None
+    if digest is not None:
+        import hashlib
+        import warnings
+
+        if content is None:
+            with open(path, "rb") as fh:
+                content = fh.read()
+        if hashlib.sha256(content).hexdigest() != digest:
+            warnings.warn(f"Ignoring the sidecar {side}: it describes another version of {os.fspath(path)} "
+                          "(its sha256 differs). Export the model again to write a matching pair.", UserWarning,
+                          stacklevel=2)
+            return None
+    return doc
 
 
 class TFLiteModel:
@@ -112,7 +130,7 @@ class TFLiteModel:
                 "a file exported with builtins_only=True, or an app linked with the Flex delegate",
                 path=self.path,
             )
-        self.metadata = read_sidecar(self.path)
+        self.metadata = read_sidecar(self.path, self._content)
         self._interpreter = _litert("interpreter").Interpreter(model_content=self._content, num_threads=num_threads)
         self._interpreter.allocate_tensors()
         inputs = self._interpreter.get_input_details()

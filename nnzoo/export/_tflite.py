@@ -8,10 +8,11 @@ What the call does, in order:
    `tf.lite.TFLiteConverter`): dynamic batch first, then a fixed batch of 1.
 4. Writes the bytes to a temporary file beside `path`, runs that file in the
    LiteRT interpreter (`ai_edge_litert`) on sample inputs, compares it with
-   the Keras model, times it, writes the JSON sidecar, and only then renames
-   the file into place (`nnzoo._io.atomic_path`). An export that fails,
-   is interrupted, or does not match the Keras model leaves any previous
-   file (and its sidecar) byte-identical.
+   the Keras model, times it, writes the JSON sidecar (with the file's
+   sha256) to a temporary too, and only then renames both into place,
+   together (`nnzoo._io.atomic_paths`: if the second rename fails, the first
+   is undone). An export that fails, is interrupted, or does not match the
+   Keras model leaves any previous file and its sidecar byte-identical.
 
 Recurrent layers (LSTM, GRU, SimpleRNN, Bidirectional)
 -------------------------------------------------------
@@ -54,6 +55,7 @@ against the float model. Pass `tolerance=` to set the absolute bound.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -65,7 +67,7 @@ from typing import Any
 
 import numpy as np
 
-from nnzoo._io import atomic_path
+from nnzoo._io import atomic_paths
 from nnzoo._validation import check_choice, check_float, check_int, fail, fail_type, message
 from nnzoo.export import _converter
 from nnzoo.export._report import ExportReport
@@ -259,7 +261,13 @@ def to_tflite(
     flex = flex_ops(ops)
 
     check: dict[str, Any] = {}
-    with atomic_path(path) as tmp:
+    side = sidecar_path(path) if sidecar else None
+    # The file and its sidecar are written to temporaries and renamed together
+    # (`atomic_paths` puts the first back if the second rename fails); the
+    # sidecar also records the file's sha256, so a reader can tell a pair that
+    # a crash between the two renames left mismatched.
+    with atomic_paths(path, *([side] if side else [])) as tmps:
+        tmp = tmps[0]
         with open(tmp, "wb") as fh:
             fh.write(conversion.content)
         tfl = None if flex else TFLiteModel(tmp)
@@ -283,16 +291,14 @@ def to_tflite(
             verification = "passed"
             if latency_runs:
                 check["latency_ms"] = _latencies(model, tfl, samples[:1], latency_runs)
-        side = sidecar_path(path) if sidecar else None
         if side is not None:
             doc = _sidecar(
                 model, path, tfl, conversion, quantize, int8_io, in_shape, out_shape, activation,
                 class_names, normalization, preprocessing, ops, flex, verification, check,
             )
-            with atomic_path(side) as side_tmp:
-                with open(side_tmp, "w", encoding="utf-8") as fh:
-                    json.dump(doc, fh, indent=2)
-                    fh.write("\n")
+            with open(tmps[1], "w", encoding="utf-8") as fh:
+                json.dump(doc, fh, indent=2)
+                fh.write("\n")
     if not sidecar:
         _remove_stale_sidecar(path, notes)
 
@@ -546,19 +552,15 @@ def _output_activation(keras, model) -> str | None:
 
 
 def _preprocessing_inside(keras, model) -> list[dict]:
-    from nnzoo.models.transfer import _BGR_MEAN
+    from nnzoo._registry import preprocessing_layers
 
+    inside = preprocessing_layers()  # the input facts of each family that preprocesses inside its models
     found = []
     for layer in _walk(keras, model):
-        if layer.name == "vgg16_preprocess":
-            found.append(
-                {
-                    "layer": layer.name,
-                    "does": "VGG16 'caffe' preprocessing: RGB to BGR, then subtract the ImageNet BGR means "
-                    + str(list(_BGR_MEAN)),
-                    "feed": "raw RGB pixels in [0, 255]",
-                }
-            )
+        if layer.name in inside:
+            facts = inside[layer.name]
+            found.append({"layer": layer.name, "does": facts.preprocessing, "feed": facts.feed,
+                          "value_range": list(facts.value_range) if facts.value_range else None, "channel_order": facts.channel_order})
         elif isinstance(layer, keras.layers.Rescaling):
             found.append({"layer": layer.name, "does": f"x * {layer.scale} + {layer.offset}"})
         elif isinstance(layer, keras.layers.Normalization):
@@ -569,8 +571,9 @@ def _preprocessing_inside(keras, model) -> list[dict]:
 def _generated_samples(in_shape: tuple, preprocessing: list[dict]) -> np.ndarray:
     rng = np.random.default_rng(0)
     shape = (DEFAULT_SAMPLES, *[GENERATED_AXIS_LENGTH if d is None else d for d in in_shape])
-    if any(p.get("feed") == "raw RGB pixels in [0, 255]" for p in preprocessing):
-        return rng.uniform(0, 255, size=shape).astype("float32")
+    value_range = next((p["value_range"] for p in preprocessing if p.get("value_range")), None)
+    if value_range is not None:
+        return rng.uniform(*value_range, size=shape).astype("float32")
     return rng.normal(size=shape).astype("float32")
 
 
@@ -701,6 +704,7 @@ def _sidecar(
         "format": SIDECAR_FORMAT,
         "format_version": 1,
         "file": os.path.basename(path),
+        "sha256": hashlib.sha256(conversion.content).hexdigest(),
         "model_name": model.name,
         "created_by": f"nnzoo {nnzoo.__version__}",
         "tensorflow": getattr(tf, "__version__", None),

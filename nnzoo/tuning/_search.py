@@ -44,6 +44,7 @@ import logging
 import math
 import numbers
 import os
+import re
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -53,7 +54,7 @@ from typing import Any
 import keras_tuner
 import numpy as np
 
-from nnzoo._io import atomic_path, atomic_write_text
+from nnzoo._io import atomic_path, atomic_write_text, check_writable_folder
 from nnzoo._registry import get_entry
 from nnzoo._validation import check_choice, check_int, fail, fail_type, suggest
 from nnzoo.tuning._data import Prepared, prepare
@@ -235,7 +236,12 @@ class _AtomicStateMixin:
         atomic_write_text(path, json.dumps(trial.get_state()))
 
     def reload(self):
-        super().reload()  # re-queues the trials `oracle.json` lists as running
+        oracle_file = self._get_oracle_fname()
+        _check_oracle_state(self._project_dir, oracle_file)
+        try:
+            super().reload()  # re-queues the trials `oracle.json` lists as running
+        except Exception as err:  # noqa: BLE001 - any failure here means the state is damaged
+            _damaged(oracle_file, err)
         queued = set(self._retry_queue)
         for trial_id, trial in sorted(self.trials.items()):
             # Killed after its trial.json said RUNNING but before oracle.json did.
@@ -292,6 +298,72 @@ class _RunConfig:
     objective: str
     max_trials: int
     names: tuple = ()
+
+
+# --------------------------------------------------------------------------- state files and names
+
+_RESUME_HELP = ("a complete search-state file: restore it, or pass overwrite=True (on the command line, --overwrite) "
+                "to start the search over; nothing else in the folder was changed")
+
+
+def _damaged(path: str, err: BaseException | str):
+    why = err if isinstance(err, str) else f"{type(err).__name__}: {err}"
+    fail(f"The tuning state file {os.path.basename(path)!r} is damaged or unreadable ({why})", _RESUME_HELP,
+         path=path)
+
+
+def _read_state(path: str) -> dict:
+    """The JSON object in a keras-tuner state file, or a ValueError naming the file and what to do."""
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except OSError as err:
+        _damaged(path, err)
+    try:
+        state = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        _damaged(path, "not text: binary bytes")
+    except ValueError as err:
+        _damaged(path, f"truncated or not JSON: {err}")
+    if not isinstance(state, dict):
+        _damaged(path, f"a JSON {type(state).__name__}, not an object")
+    return state
+
+
+def _check_oracle_state(project_dir: str, oracle_file: str) -> None:
+    """Reads every state file a reload needs, and names the first that is damaged or missing."""
+    state = _read_state(oracle_file)
+    found = set()
+    for name in sorted(os.listdir(project_dir)):
+        trial_file = os.path.join(project_dir, name, "trial.json")
+        if name.startswith("trial_") and os.path.isfile(trial_file):
+            trial_state = _read_state(trial_file)
+            try:
+                trial_id = keras_tuner.engine.trial.Trial.from_state(trial_state).trial_id
+            except Exception as err:  # noqa: BLE001 - any failure means the file is not a trial
+                _damaged(trial_file, err)
+            found.add(str(trial_id))
+    ongoing = state.get("ongoing_trials", {})
+    referenced = [*state.get("end_order", []), *(ongoing.values() if isinstance(ongoing, dict) else [])]
+    for trial_id in referenced:
+        if str(trial_id) not in found:
+            missing = os.path.join(project_dir, f"trial_{trial_id}", "trial.json")
+            fail(f"The search state lists trial {trial_id}, but its file is missing (was trial_{trial_id} deleted?)",
+                 _RESUME_HELP.replace("a complete search-state file: restore it", "the trial's folder: restore it"),
+                 path=missing)
+
+
+def _check_name(what: str, value: Any, hint: str) -> str:
+    """A name used as one file or folder name: letters, digits, `_`, `-`, `.`; no path, not `.`/`..`."""
+    if not isinstance(value, str) or not value:
+        fail_type(f"`{what}` must be a non-empty string", hint, **{what: value})
+    if not _SAFE_NAME.fullmatch(value) or value in (".", ".."):
+        fail(f"`{what}` must be a plain name that stays inside `directory`",
+             hint + " (letters, digits, '_', '-', '.'; no '/', '\\' or '..')", **{what: value})
+    return value
+
+
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
 
 def _role() -> str:
@@ -389,6 +461,16 @@ class _ZooTuner(keras_tuner.Tuner):
             self.oracle.save()
         atomic_write_text(self._get_tuner_fname(), json.dumps(self.get_state()))
 
+    def reload(self):
+        if not self._is_worker():
+            self.oracle.reload()
+        fname = self._get_tuner_fname()
+        state = _read_state(fname)
+        try:
+            self.set_state(state)
+        except Exception as err:  # noqa: BLE001 - any failure here means the state is damaged
+            _damaged(fname, err)
+
     def on_trial_begin(self, trial):
         self._started[trial.trial_id] = time.perf_counter()
         self._last_metrics = None
@@ -454,10 +536,8 @@ class _ZooTuner(keras_tuner.Tuner):
         return os.path.join(self.get_trial_dir(trial_id), f"fold{fold}.weights.h5")
 
     def _save_weights(self, model, trial_id: str, fold: int) -> None:
-        path = self._weights_path(trial_id, fold)
-        tmp = os.path.join(os.path.dirname(path), f".fold{fold}.{os.getpid()}.tmp.weights.h5")
-        model.save_weights(tmp)
-        os.replace(tmp, path)
+        with atomic_path(self._weights_path(trial_id, fold)) as tmp:
+            model.save_weights(tmp)
 
 
 # --------------------------------------------------------------------------- table and progress
@@ -710,8 +790,13 @@ def tune(
         ValueError: Before any training, for an unknown model name or
             hyperparameter, `cv < 2`, a single class in `y`, NaN or inf in
             `X` or `y`, `X` and `y` of different lengths, an unknown
-            algorithm or objective, invalid counts, or a multi-worker
-            strategy without a `seed`.
+            algorithm or objective, invalid counts, a multi-worker
+            strategy without a `seed`, a `project_name` or
+            `KERASTUNER_TUNER_ID` that is not a plain name (it would leave
+            `directory`), or a `directory` that is a file or not writable.
+            When resuming, a damaged or missing state file (`oracle.json`,
+            `tuner0.json`, a `trial_*/trial.json`) is named, with what to do
+            (`overwrite=True`); nothing is deleted.
         TypeError: For an argument of the wrong type.
         RuntimeError: When trials keep failing (keras-tuner stops after 3 in a row).
 
@@ -759,6 +844,11 @@ def tune(
             fail(f"`{key}` is inferred from X and y", f"no {key}=; use task= to override the task",
                  **{key: fixed[key]})
 
+    if project_name is not None:
+        _check_name("project_name", project_name, "a folder name, e.g. project_name='wine_ffnn'")
+    if "KERASTUNER_TUNER_ID" in os.environ:
+        _check_name("KERASTUNER_TUNER_ID", os.environ["KERASTUNER_TUNER_ID"], "a tuner id, e.g. 'chief' or 'tuner1'")
+    check_writable_folder(directory, what="tuning directory")
     role = _role()
     data = prepare(entry, X, y, task=task, validation_split=validation_split, validation_data=validation_data,
                    cv=cv, seed=seed)

@@ -1,15 +1,11 @@
-"""1-D convolutional networks for sequences: time series and text."""
+"""1-D convolutional networks for sequences: time series (FCN, ResNet, InceptionTime) and text (Kim 2014)."""
 
-from nnzoo._registry import register_family
+from nnzoo._registry import Family
 from nnzoo.models.conv1d.builder import build_conv1d
+from nnzoo.models.conv1d.examples import INPUTS
 from nnzoo.models.conv1d.presets import PRESETS
+from nnzoo.models.conv1d.space import SPACE
 
-register_family(
-    "conv1d",
-    input_kind="sequence",
-    example_input_shape=(16, 2),
-    variants={k: v[0] for k, v in PRESETS.items() if k != "conv1d"},
-    descriptions={k: v[1] for k, v in PRESETS.items()},
-)(build_conv1d)
+FAMILY = Family("conv1d", build_conv1d, PRESETS, SPACE, INPUTS)
 
-__all__ = ["build_conv1d"]
+__all__ = ["FAMILY", "build_conv1d"]

@@ -62,7 +62,8 @@ def build_conv1d(
             token ids with `vocab_size`; `timesteps` may be `None` for
             variable-length input.
         filters: Filters per layer / block / branch (see the table).
-        kernel_size: Kernel lengths (see the table).
+        kernel_size: Kernel lengths (see the table); for `"plain"` one int
+            sets every layer's.
         architecture: `"plain"`, `"resnet"`, `"inception"` or `"parallel"`.
         normalize: `"series"` z-normalises each series and channel over time
             inside the model (a `LayerNormalization(axis=1)` without scale or
@@ -112,9 +113,11 @@ def build_conv1d(
         fail_type("`architecture` must be a string", "one of " + ", ".join(map(repr, ARCHITECTURES)),
                   architecture=architecture)
     architecture = check_choice("architecture", architecture, ARCHITECTURES)
+    if architecture == "plain" and len(kernel_size) == 1:
+        kernel_size = kernel_size * len(filters)  # one kernel length for every layer
     if architecture == "plain" and len(filters) != len(kernel_size):
         fail("With architecture='plain', `filters` and `kernel_size` give one conv layer per entry",
-             "two sequences of the same length, e.g. filters=(128, 256, 128), kernel_size=(8, 5, 3)",
+             "two sequences of the same length, e.g. filters=(128, 256, 128), kernel_size=(8, 5, 3), or one kernel_size",
              filters=filters, kernel_size=kernel_size)
     if architecture == "parallel" and len(filters) not in (1, len(kernel_size)):
         fail("With architecture='parallel', `filters` gives the filters of each kernel",

@@ -7,24 +7,9 @@ from typing import Any
 from nnzoo._compile import finish, parse_options
 from nnzoo._heads import resolve_head
 from nnzoo._layers import Hidden
-from nnzoo._registry import register_family
 from nnzoo._validation import check_input_shape, check_units
 
 
-@register_family(
-    "ffnn",
-    input_kind="tabular",
-    example_input_shape=(12,),
-    variants={
-        "ffnn_small": {"hidden_units": (16, 8)},
-        "ffnn_large": {"hidden_units": (256, 128, 64), "dropout": 0.2, "batch_norm": True},
-    },
-    descriptions={
-        "ffnn": "Feed-forward network, two hidden layers (64, 32)",
-        "ffnn_small": "Feed-forward network, textbook size (16, 8)",
-        "ffnn_large": "Feed-forward network (256, 128, 64) with batch norm and dropout",
-    },
-)
 def build_ffnn(
     input_shape,
     hidden_units=(64, 32),

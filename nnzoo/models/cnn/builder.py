@@ -7,7 +7,6 @@ from typing import Any
 from nnzoo._compile import check_positive_dim, finish, parse_options
 from nnzoo._heads import resolve_head
 from nnzoo._layers import Hidden
-from nnzoo._registry import register_family
 from nnzoo._validation import check_choice, check_input_shape, check_units, fail
 
 POOLS = ("max", "avg", None)
@@ -15,33 +14,6 @@ GLOBAL_POOLS = ("avg", "max", None)
 PADDINGS = ("same", "valid")
 
 
-@register_family(
-    "cnn",
-    input_kind="image",
-    example_input_shape=(8, 8, 1),
-    variants={
-        "cnn_textbook": {
-            "filters": (32,),
-            "padding": "valid",
-            "pool": "max",
-            "dense_units": (128,),
-            "global_pooling": None,
-            "batch_norm": False,
-            "dropout": 0.0,
-            "conv_dropout": 0.0,
-            "convs_per_block": 1,
-        },
-        "cnn_small": {"filters": (16, 32), "dense_units": (64,)},
-        "cnn_large": {"filters": (32, 64, 128), "dense_units": (256,)},
-    },
-    example_shapes={"cnn_textbook": (12, 12, 1)},
-    descriptions={
-        "cnn": "CNN: two conv blocks (32, 64) with batch norm, global average pooling, dropout",
-        "cnn_textbook": "Textbook CNN: Conv2D(32, 3) -> MaxPool -> Flatten -> Dense(128)",
-        "cnn_small": "Small CNN (16, 32) for tiny images and fast runs",
-        "cnn_large": "Larger CNN, three conv blocks (32, 64, 128)",
-    },
-)
 def build_cnn(
     input_shape,
     filters=(32, 64),
@@ -134,7 +106,7 @@ def build_cnn(
     opts = parse_options("build_cnn", options)
     hidden = Hidden.from_args(activation, dropout, batch_norm, l1, l2, opts.kernel_initializer)
     conv_hidden = Hidden.from_args(activation, conv_dropout, batch_norm, l1, l2, opts.kernel_initializer)
-    _check_depth(shape, filters, kernel_size, padding, pool, pool_size, convs_per_block)
+    check_depth(shape, filters, kernel_size, padding, pool, pool_size, convs_per_block)
 
     def graph():
         import keras
@@ -167,7 +139,7 @@ def build_cnn(
     return finish(graph, opts, loss=head.loss, metrics=head.metrics)
 
 
-def _check_depth(shape, filters, kernel_size, padding, pool, pool_size, convs_per_block) -> None:
+def check_depth(shape, filters, kernel_size, padding, pool, pool_size, convs_per_block) -> None:
     """Fails early if the image shrinks below 1x1 before the last block ends."""
     h, w = shape[0], shape[1]
     for b in range(1, len(filters) + 1):

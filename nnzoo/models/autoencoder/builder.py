@@ -9,32 +9,21 @@ import numpy as np
 
 from nnzoo._compile import finish, parse_options
 from nnzoo._layers import Hidden
-from nnzoo._registry import register_family
 from nnzoo._validation import check_choice, check_input_shape, check_int, check_units, fail, fail_type
 
-KINDS = ("dense", "conv")
+ARCHITECTURES = ("dense", "conv")
+#: Encoder widths when none are given: `hidden_units` (dense) or `filters` (conv).
+DEFAULT_WIDTHS = {"dense": (64,), "conv": (16, 32)}
 OUTPUT_ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu")
 
 
-@register_family(
-    "autoencoder",
-    input_kind="tabular",
-    example_input_shape=(16,),
-    tasks=("reconstruction",),
-    variants={"conv_autoencoder": {"kind": "conv", "hidden_units": (16, 32)}},
-    example_shapes={"conv_autoencoder": (8, 8, 1)},
-    input_kinds={"conv_autoencoder": "image"},
-    descriptions={
-        "autoencoder": "Dense autoencoder (64 -> encoding -> 64)",
-        "conv_autoencoder": "Convolutional autoencoder for images (16, 32 filters)",
-    },
-)
 def build_autoencoder(
     input_shape,
     encoding_dim: int = 8,
-    hidden_units=(64,),
+    hidden_units=None,
     *,
-    kind: str = "dense",
+    architecture: str = "dense",
+    filters=None,
     output_activation: str = "linear",
     activation: str = "relu",
     dropout: float = 0.0,
@@ -56,13 +45,16 @@ def build_autoencoder(
     `reconstruction_error(model, X)` gives per-sample anomaly scores.
 
     Args:
-        input_shape: Shape of one sample: `(n_features,)` for `kind="dense"`
-            (higher ranks are flattened and restored), `(height, width,
-            channels)` for `kind="conv"`.
+        input_shape: Shape of one sample: `(n_features,)` for
+            `architecture="dense"` (higher ranks are flattened and restored),
+            `(height, width, channels)` for `architecture="conv"`.
         encoding_dim: Size of the code (bottleneck).
-        hidden_units: Encoder widths (`kind="dense"`) or conv filters
-            (`kind="conv"`); the decoder mirrors them.
-        kind: `"dense"` or `"conv"`.
+        hidden_units: Widths of the dense encoder's hidden layers
+            (`architecture="dense"`, default `(64,)`); the decoder mirrors them.
+        architecture: `"dense"` (Dense layers) or `"conv"` (conv blocks, for images).
+        filters: Filters of the conv encoder's blocks (`architecture="conv"`,
+            default `(16, 32)`), each followed by 2x2 pooling; the decoder
+            mirrors them.
         output_activation: `"linear"` (default, any scaling), `"sigmoid"` for
             data in [0, 1], `"tanh"` for [-1, 1], or `"relu"`.
         activation: Hidden activation (see `build_ffnn`).
@@ -79,7 +71,8 @@ def build_autoencoder(
 
     Raises:
         ValueError: For an invalid argument, or (conv) an image side not
-            divisible by 2 ** len(hidden_units).
+            divisible by 2 ** len(filters), or `hidden_units` given
+            to a conv autoencoder (or `filters` to a dense one).
         TypeError: For an argument of the wrong type or an unknown option.
 
     Example:
@@ -90,43 +83,61 @@ def build_autoencoder(
     >>> model.get_layer("encoder").output_shape
     (None, 32)
     """
-    if not isinstance(kind, str):
-        fail_type("`kind` must be a string", "'dense' or 'conv'", kind=kind)
-    kind = check_choice("kind", kind, KINDS)
-    if kind == "dense":
+    if not isinstance(architecture, str):
+        fail_type("`architecture` must be a string", "'dense' or 'conv'", architecture=architecture)
+    architecture = check_choice("architecture", architecture, ARCHITECTURES)
+    used, unused = ("hidden_units", "filters") if architecture == "dense" else ("filters", "hidden_units")
+    widths = {"hidden_units": hidden_units, "filters": filters}
+    if widths[unused] is not None:
+        fail(
+            f"`{unused}` does not apply to architecture={architecture!r}",
+            f"`{used}` for its layer widths, or architecture={'conv' if architecture == 'dense' else 'dense'!r}",
+            **{unused: widths[unused]},
+        )
+    if architecture == "dense":
         shape = check_input_shape(input_shape, ranks=(1, 2, 3, 4), family="a dense autoencoder", hint="e.g. (n_features,)")
     else:
         shape = check_input_shape(
             input_shape, ranks=(3,), family="a conv autoencoder", hint="(height, width, channels), e.g. (28, 28, 1)"
         )
     encoding_dim = check_int("encoding_dim", encoding_dim)
-    units = check_units("hidden_units", hidden_units, allow_empty=(kind == "dense"))
+    given = widths[used] if widths[used] is not None else DEFAULT_WIDTHS[architecture]
+    units = check_units(used, given, allow_empty=(architecture == "dense"))
     if not isinstance(output_activation, str):
         fail_type("`output_activation` must be a string", "one of " + ", ".join(map(repr, OUTPUT_ACTIVATIONS)), output_activation=output_activation)
     output_activation = check_choice("output_activation", output_activation, OUTPUT_ACTIVATIONS)
     opts = parse_options("build_autoencoder", options)
     hidden = Hidden.from_args(activation, dropout, batch_norm, l1, l2, opts.kernel_initializer)
-    if kind == "conv":
+    if architecture == "conv" and not conv_sides_fit(shape, len(units)):
         factor = 2 ** len(units)
-        if shape[0] % factor or shape[1] % factor:
-            fail(
-                f"A conv autoencoder with {len(units)} blocks needs image sides divisible by {factor}",
-                f"height and width that are multiples of {factor}, or fewer `hidden_units`",
-                input_shape=input_shape,
-                hidden_units=hidden_units,
-            )
+        fail(
+            f"A conv autoencoder with {len(units)} blocks needs image sides divisible by {factor}",
+            f"height and width that are multiples of {factor}, or fewer `filters`",
+            input_shape=input_shape,
+            filters=units,
+        )
 
     def graph():
         import keras
 
-        encoder, decoder = (_dense_parts if kind == "dense" else _conv_parts)(
+        encoder, decoder = (_dense_parts if architecture == "dense" else _conv_parts)(
             keras, shape, encoding_dim, units, hidden, output_activation
         )
         inputs = keras.Input(shape=shape, name="input")
         outputs = decoder(encoder(inputs))
-        return keras.Model(inputs, outputs, name=opts.name or f"{kind}_autoencoder")
+        return keras.Model(inputs, outputs, name=opts.name or f"{architecture}_autoencoder")
 
     return finish(graph, opts, loss="mean_squared_error", metrics=("mae",))
+
+
+def conv_sides_fit(shape, blocks: int) -> bool:
+    """Whether a conv autoencoder with `blocks` pooled blocks builds on images of `shape`.
+
+    Each block halves the sides and the decoder doubles them back, so both
+    sides must be divisible by `2 ** blocks`. The builder and the search
+    space's depth limit both apply this rule.
+    """
+    return shape[0] % 2**blocks == 0 and shape[1] % 2**blocks == 0
 
 
 def _dense_parts(keras, shape, encoding_dim, units, hidden, output_activation):

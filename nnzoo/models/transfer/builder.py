@@ -1,4 +1,4 @@
-"""Transfer learning: a VGG16 convolutional base with a new head."""
+"""Transfer learning: a VGG16 convolutional base with a new classifier."""
 
 from __future__ import annotations
 
@@ -8,13 +8,14 @@ from typing import Any
 from nnzoo._compile import finish, parse_options
 from nnzoo._heads import resolve_head
 from nnzoo._layers import Hidden
-from nnzoo._registry import register_family
 from nnzoo._validation import check_choice, check_float, check_input_shape, check_int, check_units, fail, fail_type
 
 #: File name Keras caches the notop ImageNet weights under (~/.keras/models/).
 IMAGENET_NOTOP_FILE = "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"
 #: VGG16's "caffe" preprocessing: RGB -> BGR, then subtract these BGR means.
-_BGR_MEAN = (103.939, 116.779, 123.68)
+BGR_MEAN = (103.939, 116.779, 123.68)
+#: The frozen layer that runs that preprocessing inside the model.
+PREPROCESS_LAYER = "vgg16_preprocess"
 _VGG16_CONV_LAYERS = 13
 POOLINGS = ("avg", "max", "flatten")
 
@@ -49,17 +50,10 @@ def _resolve_weights(weights):
     return weights
 
 
-@register_family(
-    "vgg16_transfer",
-    input_kind="image",
-    example_input_shape=(32, 32, 3),
-    tasks=("binary", "multiclass", "multilabel"),
-    descriptions={"vgg16_transfer": "VGG16 base (frozen, optional fine-tuning) + new classifier head; takes raw 0-255 RGB"},
-)
 def build_vgg16_transfer(
     input_shape=(224, 224, 3),
-    num_classes: int | None = None,
     *,
+    num_classes: int | None = None,
     weights: str | None = None,
     trainable_layers: int = 0,
     pooling: str = "avg",
@@ -74,7 +68,7 @@ def build_vgg16_transfer(
 ):
     """Builds a VGG16 transfer-learning classifier.
 
-    The model is `preprocess -> vgg16 -> head`:
+    The model is `preprocess -> vgg16 -> classifier`:
 
     - `"vgg16_preprocess"` does VGG16's own input preprocessing (RGB to BGR,
       ImageNet mean subtracted) as a frozen `Dense(3)` on the channel axis,
@@ -82,8 +76,9 @@ def build_vgg16_transfer(
     - `"vgg16"` is the convolutional base (`keras.applications.VGG16`,
       `include_top=False`), frozen except its top `trainable_layers` conv
       layers;
-    - `"head"` is a nested model (pooling, dense layers, output) that can be
-      trained alone on cached base features.
+    - `"classifier"` is a nested model (pooling, dense layers, and the
+      output `Dense` named `"head"`, as in every family) that can be trained
+      alone on cached base features.
 
     Args:
         input_shape: `(height, width, 3)`, each side at least 32.
@@ -93,13 +88,13 @@ def build_vgg16_transfer(
         trainable_layers: Number of VGG16 conv layers, counted from the top,
             left trainable for fine-tuning (0 to 13).
         pooling: `"avg"`, `"max"` or `"flatten"` over the base's feature map.
-        dense_units: Dense layers of the head.
-        dropout: Dropout after each head dense layer (and after pooling).
+        dense_units: Dense layers of the classifier.
+        dropout: Dropout after each classifier dense layer (and after pooling).
         task: `"multiclass"` (default), `"binary"` or `"multilabel"`.
-        activation: Activation of the head's dense layers.
-        batch_norm: Batch normalisation in the head.
-        l1: L1 penalty on head kernels.
-        l2: L2 penalty on head kernels.
+        activation: Activation of the classifier's dense layers.
+        batch_norm: Batch normalisation in the classifier.
+        l1: L1 penalty on classifier kernels.
+        l2: L2 penalty on classifier kernels.
         **options: Common options (optimizer, learning_rate, ...).
 
     Returns:
@@ -112,7 +107,7 @@ def build_vgg16_transfer(
     Example:
 
     >>> from nnzoo import build_vgg16_transfer
-    >>> model = build_vgg16_transfer((64, 64, 3), 5, weights=None)
+    >>> model = build_vgg16_transfer((64, 64, 3), num_classes=5, weights=None)
     >>> model.output_shape
     (None, 5)
     """
@@ -141,11 +136,11 @@ def build_vgg16_transfer(
 
         inputs = keras.Input(shape=shape, name="image")
         # Frozen Dense on the channel axis: y = x @ P - mean, with P swapping R and B.
-        preprocess = keras.layers.Dense(3, name="vgg16_preprocess", trainable=False)
+        preprocess = keras.layers.Dense(3, name=PREPROCESS_LAYER, trainable=False)
         x = preprocess(inputs)
         perm = np.zeros((3, 3), dtype="float32")
         perm[0, 2] = perm[1, 1] = perm[2, 0] = 1.0
-        preprocess.set_weights([perm, -np.asarray(_BGR_MEAN, dtype="float32")])
+        preprocess.set_weights([perm, -np.asarray(BGR_MEAN, dtype="float32")])
 
         base = keras.applications.VGG16(include_top=False, weights=None, input_shape=shape, name="vgg16")
         if weights_path is not None:
@@ -163,8 +158,8 @@ def build_vgg16_transfer(
             y = keras.layers.Dropout(hidden.dropout, name="pool_dropout")(y)
         for i, u in enumerate(dense_units, start=1):
             y = hidden.dense(y, u, name=f"dense_{i}")
-        head = keras.Model(feat, head_spec.layer("predictions")(y), name="head")
-        return keras.Model(inputs, head(x), name=opts.name or f"vgg16_transfer_{head_spec.task}")
+        classifier = keras.Model(feat, head_spec.layer()(y), name="classifier")
+        return keras.Model(inputs, classifier(x), name=opts.name or f"vgg16_transfer_{head_spec.task}")
 
     return finish(graph, opts, loss=head_spec.loss, metrics=head_spec.metrics)
 
@@ -180,14 +175,14 @@ def _freeze(base, trainable_layers: int) -> None:
 
 def fit_cached(model, x, y, *, batch_size: int | None = None, validation_data=None, validation_split: float = 0.0,
                **fit_kwargs: Any):
-    """Trains the head of a frozen-base transfer model on cached base features.
+    """Trains the classifier of a frozen-base transfer model on cached base features.
 
     With the VGG16 base frozen, every epoch of `model.fit` runs the images
     through the same fixed base again. `fit_cached` runs the preprocessing
     and the base once over `x` (and the validation images), then trains only
-    the `"head"` sub-model on those features. The head's layers are the
+    the `"classifier"` sub-model on those features. Its layers are the
     model's own, so afterwards `model` predicts, saves and exports with the
-    trained head, and its optimizer state carries over to a later
+    trained classifier, and its optimizer state carries over to a later
     `model.fit` (for example for fine-tuning).
 
     The features are held in memory: `len(x)` times the base's output size
@@ -198,19 +193,19 @@ def fit_cached(model, x, y, *, batch_size: int | None = None, validation_data=No
             `trainable_layers=0`.
         x: Raw 0-255 RGB images, shape `(n, height, width, 3)`.
         y: Targets, as for `model.fit`.
-        batch_size: Samples per step, for the base pass and the head's
+        batch_size: Samples per step, for the base pass and the classifier's
             training (default 32).
         validation_data: `(x_val, y_val)` images and targets, or `None`.
         validation_split: Fraction of `x`, taken from the end, held out for
             validation (as in `model.fit`).
         **fit_kwargs: Other `fit` arguments (`epochs`, `callbacks`,
-            `verbose`, `class_weight`, ...). Callbacks see the head model
-            (`callback.model` is a model over the head's layers), so a
-            checkpoint callback saves the head; save `model` afterwards for
+            `verbose`, `class_weight`, ...). Callbacks see the classifier
+            (`callback.model` is a model over the classifier's layers), so a
+            checkpoint callback saves the classifier; save `model` afterwards for
             the full model.
 
     Returns:
-        The `keras.callbacks.History` of the head's training.
+        The `keras.callbacks.History` of the classifier's training.
 
     Raises:
         ValueError: If `model` is not a compiled `build_vgg16_transfer` model,
@@ -224,7 +219,7 @@ def fit_cached(model, x, y, *, batch_size: int | None = None, validation_data=No
     >>> from nnzoo import build_vgg16_transfer, fit_cached
     >>> x = np.random.uniform(0, 255, size=(16, 32, 32, 3)).astype("float32")
     >>> y = np.arange(16) % 2
-    >>> model = build_vgg16_transfer((32, 32, 3), 2, weights=None)
+    >>> model = build_vgg16_transfer((32, 32, 3), num_classes=2, weights=None)
     >>> history = fit_cached(model, x, y, epochs=2, verbose=0)
     >>> len(history.history["loss"])
     2
@@ -233,7 +228,7 @@ def fit_cached(model, x, y, *, batch_size: int | None = None, validation_data=No
 
     from nnzoo.training import fit
 
-    preprocess, base, head = _transfer_parts(model)
+    preprocess, base, classifier = _transfer_parts(model)
     batch_size = 32 if batch_size is None else check_int("batch_size", batch_size)
     validation_split = check_float("validation_split", validation_split, low=0.0, high=1.0, high_inclusive=False)
     if validation_split and validation_data is not None:
@@ -248,9 +243,9 @@ def fit_cached(model, x, y, *, batch_size: int | None = None, validation_data=No
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
             fail("`validation_data` must be a pair", "(x_val, y_val) with raw images", validation_data=type(validation_data).__name__)
         validation_data = (features(validation_data[0], "x_val"), validation_data[1])
-    # A model over the head's own graph: the same layers and weights, without
-    # compiling (and so changing the saved config of) the nested `head`.
-    trainer = keras.Model(head.inputs, head.outputs, name=f"{model.name}_head")
+    # A model over the classifier's own graph: the same layers and weights, without
+    # compiling (and so changing the saved config of) the nested `classifier`.
+    trainer = keras.Model(classifier.inputs, classifier.outputs, name=f"{model.name}_classifier")
     config = model.get_compile_config()
     trainer.compile(
         optimizer=model.optimizer,  # shared: its state carries over to `model`
@@ -266,17 +261,17 @@ def fit_cached(model, x, y, *, batch_size: int | None = None, validation_data=No
 
 
 def _transfer_parts(model):
-    """`(preprocess, base, head)` of a compiled, fully frozen transfer model; fails otherwise."""
+    """`(preprocess, base, classifier)` of a compiled, fully frozen transfer model; fails otherwise."""
     names = [layer.name for layer in getattr(model, "layers", ())]
-    if not all(n in names for n in ("vgg16_preprocess", "vgg16", "head")):
+    if not all(n in names for n in (PREPROCESS_LAYER, "vgg16", "classifier")):
         fail(
             "fit_cached needs a model from build_vgg16_transfer",
-            "a model with the layers 'vgg16_preprocess', 'vgg16' and 'head'",
+            "a model with the layers 'vgg16_preprocess', 'vgg16' and 'classifier'",
             layers=names,
         )
     if not getattr(model, "compiled", False):
         fail("The model is not compiled", "a model from build_vgg16_transfer with compile=True", model=model.name)
-    preprocess, base, head = (model.get_layer(n) for n in ("vgg16_preprocess", "vgg16", "head"))
+    preprocess, base, classifier = (model.get_layer(n) for n in (PREPROCESS_LAYER, "vgg16", "classifier"))
     if base.trainable_weights or preprocess.trainable_weights:
         trainable = [layer.name for layer in base.layers if layer.trainable_weights]
         fail(
@@ -286,7 +281,7 @@ def _transfer_parts(model):
             "a model built with trainable_layers=0",
             trainable_base_layers=trainable,
         )
-    return preprocess, base, head
+    return preprocess, base, classifier
 
 
 def _base_features(preprocess, base, images, batch_size: int, name: str, input_shape):

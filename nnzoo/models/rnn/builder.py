@@ -7,28 +7,11 @@ from typing import Any
 from nnzoo._compile import finish, parse_options
 from nnzoo._heads import resolve_head
 from nnzoo._layers import Hidden
-from nnzoo._registry import register_family
 from nnzoo._validation import check_choice, check_float, check_input_shape, check_units, fail, fail_type
 
 CELLS = ("lstm", "gru", "rnn")
 
 
-@register_family(
-    "lstm",
-    input_kind="sequence",
-    example_input_shape=(10, 3),
-    variants={
-        "gru": {"cell": "gru"},
-        "rnn": {"cell": "rnn"},
-        "bilstm": {"bidirectional": True},
-    },
-    descriptions={
-        "lstm": "LSTM sequence model (64 units), many-to-one",
-        "gru": "GRU sequence model (64 units), many-to-one",
-        "rnn": "Simple RNN sequence model (64 units), many-to-one",
-        "bilstm": "Bidirectional LSTM sequence model (64 units per direction)",
-    },
-)
 def build_lstm(
     input_shape,
     units=(64,),
@@ -141,7 +124,7 @@ def build_lstm(
         for i, u in enumerate(dense_units, start=1):
             x = hidden.dense(x, u, name=f"dense_{i}")
         outputs = head.layer()(x)
-        kind = "seq2seq" if return_sequences else "seq2one"
-        return keras.Model(inputs, outputs, name=opts.name or f"{'bi' if bidirectional else ''}{cell}_{kind}_{head.task}")
+        mapping = "seq2seq" if return_sequences else "seq2one"
+        return keras.Model(inputs, outputs, name=opts.name or f"{'bi' if bidirectional else ''}{cell}_{mapping}_{head.task}")
 
     return finish(graph, opts, loss=head.loss, metrics=head.metrics)

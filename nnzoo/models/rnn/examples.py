@@ -1,0 +1,6 @@
+"""Recurrent inputs: sequences `(timesteps, features)` of real-valued (standardised) features."""
+
+from nnzoo._registry import InputFacts
+
+#: Any real values; nothing runs inside the model.
+INPUTS = InputFacts(kind="sequence", example_shape=(10, 3))

@@ -1,0 +1,13 @@
+"""Transfer learning: a VGG16 convolutional base with a new classifier."""
+
+from nnzoo._registry import Family
+from nnzoo.models.transfer.builder import build_vgg16_transfer, fit_cached, imagenet_weights_path
+from nnzoo.models.transfer.examples import INPUTS
+from nnzoo.models.transfer.presets import PRESETS
+from nnzoo.models.transfer.space import SPACE
+
+FAMILY = Family(
+    "vgg16_transfer", build_vgg16_transfer, PRESETS, SPACE, INPUTS, tasks=("binary", "multiclass", "multilabel")
+)
+
+__all__ = ["FAMILY", "build_vgg16_transfer", "fit_cached", "imagenet_weights_path"]
