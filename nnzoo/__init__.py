@@ -50,7 +50,7 @@ __all__ = [
     "save_model",
 ]
 
-_SUBMODULES = ("callbacks", "datasets", "evaluate", "export", "plots", "tuning")
+_SUBMODULES = ("callbacks", "datasets", "evaluate", "export", "plots", "text", "tuning")
 
 
 def __getattr__(name: str):

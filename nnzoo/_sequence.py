@@ -85,11 +85,17 @@ class SequenceInput:
         return cls(shape, normalize, vocab_size, int(embedding_dim), bool(mask_zero))
 
     def input(self, name: str = "sequence"):
-        """The `keras.Input`: float series, or int32 token ids."""
+        """The `keras.Input`: float series, or token ids.
+
+        Token ids come in as float32 (the embedding casts them to int32; exact
+        below 2**24): `nnzoo.export.to_tflite` exports float inputs, so the
+        phone feeds the ids as floats, and a `TextVectorization` in front
+        (`nnzoo.text.string_model`) is cast on the way in.
+        """
         import keras
 
         if self.tokens:
-            return keras.Input(shape=self.shape, dtype="int32", name="token_ids")
+            return keras.Input(shape=self.shape, name="token_ids")
         return keras.Input(shape=self.shape, name=name)
 
     def features(self, inputs, *, mask: bool = True):

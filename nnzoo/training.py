@@ -211,6 +211,8 @@ def _to_array(a):
     if hasattr(a, "numpy") and not isinstance(a, np.ndarray):  # eager tensors
         a = a.numpy()
     a = np.asarray(a)
+    if a.dtype.kind == "U":  # NumPy unicode strings: TensorFlow takes them as objects
+        a = a.astype(object)
     if np.issubdtype(a.dtype, np.floating) and a.dtype != np.dtype(keras.config.floatx()):
         a = a.astype(keras.config.floatx())
     return a

@@ -17,4 +17,10 @@ PRESETS = {
          "residual_every": 3, "normalize": None},
         "InceptionTime network (Ismail Fawaz et al. 2020): 6 inception modules, bottleneck 32, kernels 40/20/10",
     ),
+    "textcnn": Variant(
+        {"architecture": "parallel", "filters": (100,), "kernel_size": (3, 4, 5), "global_pooling": "max",
+         "dropout": 0.5, "batch_norm": False, "vocab_size": 20000, "embedding_dim": 128},
+        "Text CNN of Kim 2014 on token ids: 100 filters of widths 3, 4, 5, max over time, dropout 0.5",
+        example_input_shape=(20,),
+    ),
 }
