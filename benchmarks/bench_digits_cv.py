@@ -1,7 +1,8 @@
 """Quality bar: the default CNN on digits, against scikit-learn, on the same folds.
 
 Stratified 5-fold CV on scikit-learn's bundled digits (8x8x1, pixels / 16).
-nnzoo's default `build_cnn` trains with `standard_callbacks` on an inner
+nnzoo's default `build_cnn` trains with the library's recipe
+(`nnzoo.training.train`: `nnzoo.fit` with `standard_callbacks`) on an inner
 validation split (10% of each training fold); SVC and MLPClassifier use
 scikit-learn defaults on the same folds. Prints a markdown table.
 
@@ -30,7 +31,7 @@ def run(folds: int = 5, epochs: int = 100, seed: int = 0) -> list[dict]:
     from sklearn.svm import SVC
 
     import nnzoo
-    from nnzoo.callbacks import standard_callbacks
+    from nnzoo.training import train
 
     digits = load_digits()
     X = (digits.images / 16.0).astype("float32")[..., None]
@@ -44,8 +45,8 @@ def run(folds: int = 5, epochs: int = 100, seed: int = 0) -> list[dict]:
         start = time.perf_counter()
         X_tr, X_val, y_tr, y_val = train_test_split(X[tr], y[tr], test_size=0.1, stratify=y[tr], random_state=seed + k)
         model = nnzoo.build_cnn(X.shape[1:], num_classes=10)
-        model.fit(X_tr, y_tr, validation_data=(X_val, y_val), epochs=epochs, batch_size=32, verbose=0,
-                  callbacks=standard_callbacks(patience=12, epochs=epochs))
+        train(model, X_tr, y_tr, validation_data=(X_val, y_val), epochs=epochs, batch_size=32,
+              patience=12, seed=seed + k, verbose=0)
         acc = float(np.mean(np.argmax(model.predict(X[te], verbose=0), axis=1) == y[te]))
         scores["nnzoo build_cnn (default)"].append(acc)
         times["nnzoo build_cnn (default)"] += time.perf_counter() - start

@@ -406,11 +406,12 @@ def section_startup(rounds: int, cases: int) -> str:
 
 
 def zoo_recipe(kind, X_tr, y_tr, X_te, task, seed, epochs=200, patience=10):
-    """nnzoo's documented training recipe; returns predictions for `X_te`.
+    """nnzoo's training recipe (`nnzoo.training.train`); returns predictions for `X_te`.
 
     Inputs standardised on the training data (the CNN takes digits' pixels
     / 16), 10% of the training data held out (stratified) for early stopping,
-    `nnzoo.fit` with `standard_callbacks`, regression targets standardised.
+    then `train`: `nnzoo.fit` with `standard_callbacks`, a regression head
+    started at the targets' scale.
     """
     import keras
     import numpy as np
@@ -418,7 +419,7 @@ def zoo_recipe(kind, X_tr, y_tr, X_te, task, seed, epochs=200, patience=10):
     from sklearn.preprocessing import StandardScaler
 
     import nnzoo
-    from nnzoo.callbacks import standard_callbacks
+    from nnzoo.training import train
 
     keras.utils.set_random_seed(seed)
     regression = task == "regression"
@@ -434,13 +435,11 @@ def zoo_recipe(kind, X_tr, y_tr, X_te, task, seed, epochs=200, patience=10):
             model = nnzoo.build_ffnn((X_fit.shape[1],), task="regression")
         else:
             model = nnzoo.build_ffnn((X_fit.shape[1],), task="multiclass", num_classes=int(y_tr.max()) + 1)
-    mu, sd = (float(y_fit.mean()), float(y_fit.std())) if regression else (0.0, 1.0)
-    nnzoo.fit(model, X_fit, (y_fit - mu) / sd if regression else y_fit,
-              validation_data=(X_val, (y_val - mu) / sd if regression else y_val),
-              epochs=epochs, batch_size=32, verbose=0, callbacks=standard_callbacks(patience=patience, epochs=epochs))
+    train(model, X_fit, y_fit, validation_data=(X_val, y_val), epochs=epochs, batch_size=32,
+          patience=patience, seed=seed, verbose=0)
     pred = np.asarray(model(np.asarray(X_te, dtype="float32"), training=False))
     keras.backend.clear_session()
-    return pred[:, 0] * sd + mu if regression else np.argmax(pred, axis=1)
+    return pred[:, 0] if regression else np.argmax(pred, axis=1)
 
 
 def section_baselines(folds: int, epochs: int, n: int | None, patience: int, datasets) -> str:
@@ -520,8 +519,8 @@ def section_baselines(folds: int, epochs: int, n: int | None, patience: int, dat
     head = (f"{folds}-fold CV (stratified for classification), the same shuffled folds for every model, "
             f"inputs standardised on each training fold (digits pixels / 16 for the CNN). Score: accuracy, "
             f"R² for diabetes. nnzoo recipe: 10% of each training fold held out for early stopping, "
-            f"`nnzoo.fit(..., epochs={epochs}, batch_size=32, callbacks=standard_callbacks(patience={patience}))`, "
-            f"regression targets standardised. scikit-learn models: defaults (MLP max_iter raised) after a "
+            f"`nnzoo.training.train(..., epochs={epochs}, batch_size=32, patience={patience})` (`nnzoo.fit` with "
+            f"`standard_callbacks`; a regression head starts at the targets' scale). scikit-learn models: defaults (MLP max_iter raised) after a "
             f"StandardScaler; each regressor ran with raw and with standardised targets and shows the better. 'vs best' = nnzoo minus the best scikit-learn model on that data set.")
     return head + "\n\n" + C.table(["data", "model", "score (mean ± std)", "vs best", "total time (s)"], rows)
 

@@ -19,6 +19,12 @@ Common keyword options (all factories):
   inside `strategy.scope()`.
 - `name`: the model's name.
 - `kernel_initializer`: overrides the activation-matched default.
+- `max_params`: the largest model, in parameters, the factory builds
+  (default `DEFAULT_MAX_PARAMS`, 100 million: 400 MB of float32 weights,
+  about three times that while training with Adam). The count is worked
+  out from the arguments before any layer exists, so a model that cannot
+  fit is refused at once instead of allocating for seconds. Raise it, or
+  pass `None` for no limit.
 """
 
 from __future__ import annotations
@@ -52,6 +58,9 @@ DEFAULT_STEPS_PER_EXECUTION = 8
 #: stays under a second.
 FACTORY_STEPS_PER_EXECUTION = {"build_ffnn": 32}
 
+#: Default `max_params` of every factory.
+DEFAULT_MAX_PARAMS = 100_000_000
+
 _OPTION_DEFAULTS: dict[str, Any] = {
     "optimizer": "adam",
     "learning_rate": None,
@@ -67,6 +76,7 @@ _OPTION_DEFAULTS: dict[str, Any] = {
     "strategy": None,
     "name": None,
     "kernel_initializer": None,
+    "max_params": DEFAULT_MAX_PARAMS,
 }
 
 
@@ -135,6 +145,8 @@ def parse_options(factory: str, options: dict[str, Any]) -> Options:
         fail_type("`compile` must be a bool", "True or False", compile=values["compile"])
     if values["name"] is not None and not isinstance(values["name"], str):
         fail_type("`name` must be a string", "e.g. 'my_cnn'", name=values["name"])
+    if values["max_params"] is not None:
+        values["max_params"] = check_int("max_params", values["max_params"])
     strategy = values["strategy"]
     if strategy is not None and not callable(getattr(strategy, "scope", None)):
         fail_type("`strategy` must be a tf.distribute.Strategy", "e.g. tf.distribute.MirroredStrategy()", strategy=strategy)
@@ -178,7 +190,8 @@ def make_optimizer(opts: Options):
     return cls(**kw)
 
 
-def finish(make_graph: Callable[[], Any], opts: Options, *, loss: Any, metrics: Any):
+def finish(make_graph: Callable[[], Any], opts: Options, *, loss: Any, metrics: Any, params: int | None = None,
+           **received: Any):
     """Builds the graph (inside the strategy's scope, if any) and compiles it.
 
     Args:
@@ -186,10 +199,15 @@ def finish(make_graph: Callable[[], Any], opts: Options, *, loss: Any, metrics: 
         opts: The parsed common options.
         loss: The task's default loss (overridden by `opts.loss`).
         metrics: The task's default metrics (overridden by `opts.metrics`).
+        params: The model's parameter count, worked out from the arguments;
+            above `opts.max_params` the model is refused before any layer
+            is made.
+        **received: The arguments that set the size, for the message.
 
     Returns:
         The model, compiled unless `compile=False`.
     """
+    check_size(params, opts.max_params, **received)
     scope = opts.strategy.scope() if opts.strategy is not None else contextlib.nullcontext()
     with scope:
         model = make_graph()
@@ -209,3 +227,24 @@ def check_positive_dim(name: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         fail_type(f"`{name}` must be an integer", "an int >= 1", **{name: value})
     return check_int(name, value)
+
+
+def check_size(params: int | None, max_params: int | None, **received: Any) -> None:
+    """Refuses a model of `params` parameters above `max_params` (None: no limit)."""
+    if params is None or max_params is None or params <= max_params:
+        return
+    fail(
+        f"The model would have {params:,} parameters ({_bytes(4 * params)} of float32 weights, about three times "
+        f"that to train with Adam), more than max_params={max_params:,}",
+        "smaller layers or inputs, or a higher limit: max_params=<int> (None for no limit)",
+        params=params,
+        **received,
+    )
+
+
+def _bytes(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB", "PB"):
+        if n < 1000 or unit == "PB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} PB"

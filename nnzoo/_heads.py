@@ -35,6 +35,10 @@ class Head:
     loss: str
     metrics: tuple[str, ...]
 
+    def params(self, n_in: int) -> int:
+        """Parameters of the output `Dense` layer on `n_in` features."""
+        return n_in * self.units + self.units
+
     def layer(self, name: str = "head"):
         """Returns the output `Dense` layer.
 

@@ -291,13 +291,17 @@ def save_model(model, path: str | os.PathLike) -> str:
         The path written.
 
     Raises:
-        ValueError: If `path` does not end in `.keras`.
+        ValueError: If `path` does not end in `.keras`, is a folder, lies
+            under a file, or is in a folder that is not writable (checked
+            before anything is written).
+        TypeError: If `model` is not a Keras model or `path` not a path.
     """
-    from nnzoo._validation import fail
+    from nnzoo._validation import check_output_path, fail_type
 
-    path = os.fspath(path)
-    if not path.endswith(".keras"):
-        fail("The model path must end in `.keras`", "a path like 'model.keras'", path=path)
+    if not callable(getattr(model, "save", None)):
+        fail_type("`model` must be a Keras model", "a keras.Model, e.g. from nnzoo.build(...)",
+                  model_type=type(model).__name__)
+    path = check_output_path(path, suffix=".keras")
     with atomic_path(path) as tmp:
         model.save(tmp)
     return path

@@ -60,6 +60,14 @@ class Hidden:
             return keras.regularizers.L1L2(l1=self.l1, l2=self.l2)
         return None
 
+    def dense_params(self, n_in: int, units: int) -> int:
+        """Parameters of `dense(x, units)` on `n_in` features (batch norm keeps 4 per unit)."""
+        return n_in * units + (4 * units if self.batch_norm else units)
+
+    def conv_params(self, c_in: int, filters: int, kernel_size: int) -> int:
+        """Parameters of `conv(x, filters, kernel_size)` on `c_in` channels."""
+        return kernel_size * kernel_size * c_in * filters + (4 * filters if self.batch_norm else filters)
+
     def layer_kwargs(self) -> dict:
         return {"kernel_initializer": self.initializer, "kernel_regularizer": self.regularizer}
 

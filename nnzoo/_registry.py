@@ -25,6 +25,8 @@ from nnzoo._validation import message, suggest
 
 #: The supervised tasks a family supports unless it says otherwise.
 SUPERVISED_TASKS = ("regression", "binary", "multiclass", "multilabel")
+#: Sample rank and form of the input kinds that need one (tabular models flatten any rank).
+INPUT_RANKS = {"image": (3, "(height, width, channels)"), "sequence": (2, "(timesteps, features)")}
 
 #: `examples(rng, n, input_shape)` -> float32 array `(n, *input_shape)`.
 Examples = Callable[[np.random.Generator, int, tuple], np.ndarray]
@@ -171,6 +173,24 @@ _REGISTRY: dict[str, ModelEntry] = {}
 _FAMILIES: dict[str, Family] = {}
 
 
+def check_input_rank(entry: ModelEntry, shape: tuple, *, hint: str = "", **received: Any) -> None:
+    """Refuses samples of `shape` (no batch axis) whose rank `entry`'s input kind cannot take.
+
+    Raises:
+        ValueError: E.g. flat rows for an image model, naming the shape it takes.
+    """
+    if entry.input_kind not in INPUT_RANKS:
+        return
+    rank, form = INPUT_RANKS[entry.input_kind]
+    if len(shape) != rank:
+        raise ValueError(message(
+            f"Model {entry.name!r} takes {entry.input_kind}s of shape {form}, but the samples in X have shape "
+            f"{tuple(shape)}",
+            f"X of shape (n_samples, *{form}){hint}, e.g. input_shape={tuple(entry.example_input_shape)}",
+            **received,
+        ))
+
+
 def register_family(family: Family) -> Family:
     """Registers a family's default model and its named variants.
 
@@ -263,6 +283,9 @@ def list_models(pattern: str | None = None) -> list[str]:
     Returns:
         Sorted list of names.
 
+    Raises:
+        TypeError: If `pattern` is neither a string nor `None`.
+
     Example:
 
     >>> from nnzoo import list_models
@@ -273,6 +296,9 @@ def list_models(pattern: str | None = None) -> list[str]:
     names = sorted(_REGISTRY)
     if pattern is None:
         return names
+    if not isinstance(pattern, str):
+        raise TypeError(message("A model name pattern must be a string", "a wildcard like 'cnn*', or None",
+                                pattern=pattern))
     return [n for n in names if fnmatch.fnmatchcase(n, pattern.lower())]
 
 

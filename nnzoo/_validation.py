@@ -9,13 +9,18 @@ from __future__ import annotations
 import difflib
 import math
 import numbers
+import os
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 
 def message(problem: str, expected: str, **received: Any) -> str:
     """Formats an error message in the house style."""
-    got = ", ".join(f"{k}={_short(v)}" for k, v in received.items())
+    return message_text(problem, expected, ", ".join(f"{k}={_short(v)}" for k, v in received.items()))
+
+
+def message_text(problem: str, expected: str, got: str) -> str:
+    """`message` with the received part already written, e.g. ``"X with 3 NaN values in columns [0]"``."""
     text = problem.rstrip(".")
     if not text.endswith(("?", "!")):  # "Did you mean 'x'?" ends the sentence already
         text += "."
@@ -133,3 +138,35 @@ def check_input_shape(
                 input_shape=value,
             )
     return tuple(None if d is None else int(d) for d in shape)
+
+
+def check_output_path(path: Any, *, suffix: str, name: str = "path") -> str:
+    """Checks, before any work, that a file can be written at `path`.
+
+    Missing parent folders are fine (writers create them). Refused: a path
+    that is not a string or path, a wrong suffix, an existing folder at
+    `path`, a parent that is a file, and a parent folder the user cannot
+    write to.
+
+    Returns:
+        `path` as a string.
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        fail_type(f"`{name}` must be a file path", f"a path like 'model{suffix}'", **{name: path})
+    path = os.fspath(path)
+    if not isinstance(path, str):  # a bytes path
+        fail_type(f"`{name}` must be a text path", f"a path like 'model{suffix}'", **{name: path})
+    if not path.endswith(suffix):
+        fail(f"The {name} must end in `{suffix}`", f"a path like 'model{suffix}'", **{name: path})
+    if os.path.isdir(path):
+        fail(f"The {name} is a folder", f"a file path inside it, like {os.path.join(path, 'model' + suffix)!r}",
+             **{name: path})
+    parent = os.path.dirname(os.path.abspath(path))
+    while not os.path.exists(parent):  # the first folder that exists: writers create the rest
+        parent = os.path.dirname(parent)
+    if not os.path.isdir(parent):
+        fail(f"The {name} lies under a file, not a folder: {parent!r} is a file",
+             "a path whose parent folders are folders", **{name: path})
+    if not os.access(parent, os.W_OK | os.X_OK):
+        fail(f"The folder {parent!r} is not writable", "a path in a folder you can write to", **{name: path})
+    return path

@@ -25,6 +25,7 @@ from typing import Any
 import keras
 
 from nnzoo._io import atomic_path
+from nnzoo._options import SCHEDULES
 from nnzoo._validation import check_choice, check_float, check_int, fail
 
 __all__ = [
@@ -41,7 +42,6 @@ __all__ = [
     "step_decay",
 ]
 
-SCHEDULES = ("cosine", "step", "exponential", None)
 
 
 class _Schedule(abc.ABC):
@@ -228,11 +228,23 @@ class SafeModelCheckpoint(keras.callbacks.Callback):
     Keras's `ModelCheckpoint` writes straight to the final path, so a run
     killed mid-write leaves a broken file where the last good one stood.
 
+    Whether an epoch improved is decided by Keras's own monitor rules (a
+    `keras.callbacks.EarlyStopping` that never stops does the bookkeeping):
+    with `mode="auto"` the direction comes from the compiled metric itself,
+    so `"val_precision"` or `"val_auc"` are maximised and `"val_loss"` or
+    `"val_mae"` minimised, whatever their names. Epochs whose value is
+    missing or not finite are skipped.
+
     Args:
         filepath: Destination ending in `.keras`.
         monitor: Quantity to watch.
-        mode: `"min"`, `"max"` or `"auto"` (max for accuracy-like names).
+        mode: `"min"`, `"max"` or `"auto"` (the metric's own direction).
         save_best_only: Save only when `monitor` improves.
+
+    Raises:
+        ValueError: For a path not ending in `.keras` or an unknown mode; at
+            the first epoch, with `mode="auto"`, for a monitored quantity
+            whose direction Keras cannot tell (pass `mode`).
     """
 
     def __init__(self, filepath: str, monitor: str = "val_loss", mode: str = "auto", save_best_only: bool = True):
@@ -244,20 +256,31 @@ class SafeModelCheckpoint(keras.callbacks.Callback):
         self.monitor = monitor
         self.mode = check_choice("mode", mode, ("min", "max", "auto"))
         self.save_best_only = save_best_only
-        self.best: float | None = None
+        self._judge = keras.callbacks.EarlyStopping(monitor=monitor, mode=self.mode, patience=2**62)
 
-    def _better(self, value: float) -> bool:
-        if self.best is None:
-            return True
-        maximise = self.mode == "max" or (self.mode == "auto" and ("acc" in self.monitor or "auc" in self.monitor))
-        return value > self.best if maximise else value < self.best
+    @property
+    def best(self) -> float | None:
+        """The best value of `monitor` so far (None before the first)."""
+        best = self._judge.best
+        return None if best is None else float(best)
+
+    def set_model(self, model):
+        super().set_model(model)
+        self._judge.set_model(model)
+
+    def on_train_begin(self, logs=None):
+        self._judge.on_train_begin(logs)
+
+    def _improved(self, epoch: int, logs) -> bool:
+        self._judge.on_epoch_end(epoch, logs)
+        return self._judge.wait == 0  # EarlyStopping resets its wait on an improvement only
 
     def on_epoch_end(self, epoch, logs=None):
-        value = (logs or {}).get(self.monitor)
+        logs = logs or {}
         if self.save_best_only:
-            if value is None or not math.isfinite(float(value)) or not self._better(float(value)):
+            value = logs.get(self.monitor)
+            if value is None or not math.isfinite(float(value)) or not self._improved(epoch, logs):
                 return
-            self.best = float(value)
         with atomic_path(self.filepath) as tmp:
             self.model.save(tmp)
 

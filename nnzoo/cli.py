@@ -4,14 +4,22 @@
 nnzoo list [PATTERN]                       registered models and bundled datasets
 nnzoo train MODEL --data DATA --out FILE   train, test and save a model
 nnzoo evaluate FILE --data DATA            score a saved model
+nnzoo tune MODEL --data DATA               search hyperparameters, save the best model
+nnzoo export FILE [--quantize MODE]        a verified TFLite file for mobile
 nnzoo doctor                               installed versions against supported ranges
 nnzoo quickstart                           CNN on digits, end to end, in seconds
 ```
 
-Every command takes `--json` for machine-readable output. Bad input (a
-missing file, an unknown column or model, a file that is not a Keras model)
-prints one line on stderr and exits with status 2; `--traceback` shows the
-full error instead.
+Every command takes `--json` (before or after its name) for
+machine-readable output: stdout then holds one JSON document and nothing
+else. Bad input (a missing file, an unknown column or model, a file that is
+not a Keras model) prints one line on stderr and exits with status 2;
+`--traceback` shows the full error instead. TensorFlow's start-up notices
+are filtered out of stderr (see `nnzoo/_startup.py`); its errors are not.
+
+Training goes through the library's recipe, `nnzoo.training.train`, and
+the option lists and defaults come from the library, so `nnzoo train` and
+the same call in Python give the same model.
 
 Adding a command is one function: decorate it with `@command(name, help,
 *arguments)`; it receives the parsed arguments and an `Output`, and returns
@@ -26,18 +34,29 @@ import inspect
 import json
 import math
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from nnzoo import _options
+
 PROG = "nnzoo"
 
 #: Exit statuses.
 OK, PROBLEMS, BAD_INPUT = 0, 1, 2
 
-SCHEDULES = ("none", "cosine", "step", "exponential")
+
+def _choices(options: Sequence[str | None]) -> tuple[str, ...]:
+    """A library option tuple as command-line choices (None is spelled "none")."""
+    return tuple("none" if o is None else o for o in options)
+
+
+def _option(choice: str) -> str | None:
+    """A command-line choice back as the library's value ("none" is None)."""
+    return None if choice == "none" else choice
 
 
 class UsageError(Exception):
@@ -69,7 +88,8 @@ def command(name: str, help: str, *arguments: tuple):
     """Registers `fn(args, out) -> exit status` as the subcommand `name`.
 
     The function's docstring becomes the subcommand's `--help` description;
-    every command also gets `--json`.
+    every command also gets `--json`. A command that needs TensorFlow calls
+    `_load_tensorflow()` once its cheap checks have passed.
     """
 
     def decorator(fn: Callable[[argparse.Namespace, Output], int]):
@@ -136,13 +156,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     parser.add_argument("--traceback", action="store_true", help="show the full error instead of one line")
+    parser.add_argument("--json", action="store_true", help="print one JSON document instead of text")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     for cmd in _COMMANDS.values():
         p = sub.add_parser(cmd.name, help=cmd.help, description=cmd.description or cmd.help,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
         for flags, kwargs in cmd.arguments:
             p.add_argument(*flags, **kwargs)
-        p.add_argument("--json", action="store_true", help="print one JSON document instead of text")
+        # SUPPRESS: an absent subcommand flag keeps `nnzoo --json COMMAND`'s value.
+        p.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                       help="print one JSON document instead of text")
         p.set_defaults(_run=cmd.run)
     return parser
 
@@ -162,7 +185,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns:
         0 on success, 1 when `doctor` finds problems, 2 for bad input.
     """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before TensorFlow loads, if it does
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -179,6 +201,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"{PROG} {args.command}: error: {_one_line(err)}", file=sys.stderr)
         return BAD_INPUT
+
+
+def _load_tensorflow() -> None:
+    """Loads Keras and TensorFlow without their start-up notices (see `nnzoo/_startup.py`).
+
+    Commands call it after their cheap checks, so bad input is refused
+    before the seconds TensorFlow takes to load.
+    """
+    from nnzoo._startup import load_keras_quietly
+
+    load_keras_quietly()
 
 
 def _one_line(err: BaseException) -> str:
@@ -244,29 +277,6 @@ def _as_reconstruction(data):
     return None if data is None else replace(data, y=data.X, task="reconstruction", target_names=None)
 
 
-def _init_regression_head(model, y) -> None:
-    """Starts a regression head at the target's scale: bias = mean, kernel x std.
-
-    Raw targets such as prices sit far from the zero a fresh head outputs;
-    without this, most epochs go into learning the offset.
-    """
-    import numpy as np
-
-    try:
-        head = model.get_layer("head")
-    except ValueError:
-        return
-    weights = head.get_weights()
-    if len(weights) != 2:
-        return
-    y = np.asarray(y, dtype="float64").reshape(len(y), -1)
-    kernel, bias = weights
-    if bias.shape[0] != y.shape[1]:
-        return
-    std = np.where(y.std(axis=0) > 0, y.std(axis=0), 1.0)
-    head.set_weights([kernel * std.astype(kernel.dtype), y.mean(axis=0).astype(bias.dtype)])
-
-
 @dataclass
 class _Run:
     """What `_train` did."""
@@ -281,33 +291,24 @@ class _Run:
 
 def _train(entry, train, test, *, epochs: int, batch_size: int, schedule: str, validation_split: float,
            patience: int, learning_rate: float | None, seed: int, verbose: int) -> _Run:
-    """Builds `entry` for `train`, fits it with the standard callbacks, scores it on `test`."""
+    """Builds `entry` for `train`, trains it with the library's recipe, scores it on `test`."""
+    _load_tensorflow()
     import keras
 
     import nnzoo
-    from nnzoo.callbacks import standard_callbacks
     from nnzoo.evaluate import evaluate
+    from nnzoo.training import train as train_recipe
 
     keras.utils.set_random_seed(seed)
     extra = {} if learning_rate is None else {"learning_rate": learning_rate}
     model = nnzoo.build(entry.name, train.input_shape, **train.build_kwargs(), **extra)
-    if train.task == "regression":
-        _init_regression_head(model, train.y)
+    # Too few rows to hold any out: watch the training loss instead of failing.
     use_val = validation_split > 0 and int(len(train) * validation_split) >= 1
-    callbacks = standard_callbacks(
-        monitor="val_loss" if use_val else "loss",
-        patience=patience,
-        schedule=None if schedule == "none" else schedule,
-        epochs=epochs,
-    )
     start = time.perf_counter()
-    history = model.fit(
-        train.X, train.y,
-        epochs=epochs,
-        batch_size=batch_size,
-        validation_split=validation_split if use_val else 0.0,
-        callbacks=callbacks,
-        verbose=verbose,
+    history = train_recipe(
+        model, train.X, train.y,
+        epochs=epochs, batch_size=batch_size, validation_split=validation_split if use_val else 0.0,
+        patience=patience, schedule=_option(schedule), seed=seed, verbose=verbose,
     )
     seconds = time.perf_counter() - start
     logs = {k: [float(v) for v in vals] for k, vals in history.history.items()}
@@ -422,7 +423,7 @@ def _cmd_list(args: argparse.Namespace, out: Output) -> int:
     arg("--epochs", type=int, default=50, metavar="N", help="maximum epochs; early stopping may end sooner (default 50)"),
     arg("--batch-size", type=int, default=32, metavar="N", help="batch size (default 32)"),
     arg("--learning-rate", type=float, default=None, metavar="LR", help="optimizer learning rate (default: the optimizer's)"),
-    arg("--schedule", choices=SCHEDULES, default="none", help="learning-rate schedule (default none: reduce on plateau)"),
+    arg("--schedule", choices=_choices(_options.SCHEDULES), default="none", help="learning-rate schedule (default none: reduce on plateau)"),
     arg("--patience", type=int, default=10, metavar="N", help="early-stopping patience in epochs (default 10)"),
     arg("--validation-split", type=float, default=0.1, metavar="F",
         help="fraction of the training rows used to watch for overfitting (default 0.1)"),
@@ -584,14 +585,12 @@ def _saved_model_data(args: argparse.Namespace, path: str):
     return meta, train, test, test_size, seed
 
 
-ALGORITHMS = ("random", "hyperband", "bayesian", "grid")
-
-
 @command(
     "tune", "search a model's hyperparameters with keras-tuner, then save the best",
     arg("model", metavar="MODEL", help="a registered model name (see 'nnzoo list')"),
     *_DATA_ARGS,
-    arg("--algorithm", choices=ALGORITHMS, default="hyperband", help="search algorithm (default hyperband)"),
+    arg("--algorithm", choices=_options.ALGORITHMS, default=_options.DEFAULT_ALGORITHM,
+        help=f"search algorithm (default {_options.DEFAULT_ALGORITHM})"),
     arg("--max-trials", type=int, default=10, metavar="N", help="trials in the search (default 10)"),
     arg("--epochs", type=int, default=20, metavar="N", help="maximum epochs per trial (default 20)"),
     arg("--batch-size", type=int, default=32, metavar="N", help="batch size (default 32)"),
@@ -622,6 +621,7 @@ def _cmd_tune(args: argparse.Namespace, out: Output) -> int:
         raise UsageError(f"--max-trials must be at least 1; got {args.max_trials}")
     path = _check_out(args.out or f"{entry.name}.tuned.keras")
     check_writable_folder(args.directory, what="tuning directory")  # before keras-tuner and TensorFlow load
+    _load_tensorflow()
     from nnzoo.evaluate import evaluate
     from nnzoo.tuning import tune
 
@@ -659,14 +659,11 @@ def _cmd_tune(args: argparse.Namespace, out: Output) -> int:
     return OK
 
 
-QUANTIZE_MODES = ("none", "dynamic", "float16", "int8")
-
-
 @command(
     "export", "export a saved model to a verified TFLite file",
     arg("model_file", metavar="FILE.keras", help="a model saved by 'nnzoo train' (or any .keras file)"),
     arg("--out", default=None, metavar="FILE.tflite", help="where to write the file (default: the model's name, .tflite)"),
-    arg("--quantize", choices=QUANTIZE_MODES, default="none", help="quantization (default none: float32)"),
+    arg("--quantize", choices=_choices(_options.QUANTIZE_MODES), default="none", help="quantization (default none: float32)"),
     arg("--data", default=None, metavar="DATA",
         help="bundled dataset or CSV: calibrates int8 and checks accuracy (default: the data the model was trained on)"),
     arg("--target", metavar="COL", help="target column of a CSV file"),
@@ -695,7 +692,7 @@ def _cmd_export(args: argparse.Namespace, out: Output) -> int:
         raise UsageError(f"--out {target!r} must end in .tflite")
     meta = _read_meta(_sidecar_paths(path)[0])
     args.data = args.data or meta.get("data")
-    quantize = None if args.quantize == "none" else args.quantize
+    quantize = _option(args.quantize)
     if quantize == "int8" and not args.data:
         raise UsageError("--quantize int8 needs calibration data: pass --data DATA")
     model = _load_keras_model(path)
@@ -713,7 +710,10 @@ def _cmd_export(args: argparse.Namespace, out: Output) -> int:
             kwargs["input_normalization"] = held_out.input_normalization
         if quantize == "int8":
             kwargs["representative_data"] = train.X[:200]
-    report = to_tflite(model, target, quantize, builtins_only=not args.allow_flex, **kwargs)
+    from nnzoo._startup import filtered_stderr
+
+    with filtered_stderr():  # LiteRT's per-interpreter XNNPACK notice; anything else passes
+        report = to_tflite(model, target, quantize, builtins_only=not args.allow_flex, **kwargs)
     out.say(str(report))
     out.data({"command": "export", "model_file": os.path.abspath(path), **report.to_dict()})
     return OK
@@ -748,6 +748,7 @@ def _check_keras_file(path: str) -> None:
 
 
 def _load_keras_model(path: str):
+    _load_tensorflow()
     import keras
 
     try:
@@ -765,20 +766,77 @@ def _matrix_text(result) -> str:
     return "\n".join([head, *rows])
 
 
-#: Package -> (distribution, minimum, newest tested, needed for; None when
-#: required). Minimums match setup.cfg and its extras; "newest tested" is the
-#: stack in COMPAT.md.
-SUPPORTED = {
-    "tensorflow": ("tensorflow", "2.16", "2.21", None),
-    "keras": ("keras", "3.8", "3.15", None),
-    "scikit-learn": ("scikit-learn", "1.6", "1.9", None),
-    "pandas": ("pandas", "2.0", "3.1", None),
-    "numpy": ("numpy", "1.26", "2.4", None),
-    "keras-tuner": ("keras-tuner", "1.4", "1.4", "tuning"),
-    "tensorboard": ("tensorboard", "2.16", None, "tuning (keras-tuner imports it during a search)"),
-    "ai-edge-litert": ("ai-edge-litert", "1.2", "2.3", "export (TFLite verification)"),
-    "matplotlib": ("matplotlib", "3.7", None, "plots"),
-}
+#: Newest version of each dependency the suite has run on (the stack in
+#: COMPAT.md); doctor notes newer installs. The supported ranges are not
+#: here: they come from nnzoo's own package metadata (setup.cfg).
+TESTED = {"tensorflow": "2.21", "keras": "3.15", "scikit-learn": "1.9", "pandas": "3.1", "numpy": "2.4",
+          "keras-tuner": "1.4", "ai-edge-litert": "2.3"}
+#: The extras doctor reports on, and what each is for.
+EXTRAS = {"litert": "export (TFLite verification)", "plots": "plots"}
+
+_REQUIREMENT = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*\(?([^;)]*)\)?\s*(?:;(.*))?$")
+_EXTRA_MARKER = re.compile(r"""extra\s*==\s*["']([^"']+)["']""")
+_SPECIFIER = re.compile(r"\s*(~=|===|==|!=|<=|>=|<|>)\s*([^\s,]+)\s*$")
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One line of nnzoo's requirements: `name`, its specifiers, and the extra it belongs to (None: required)."""
+
+    name: str
+    specifiers: tuple[tuple[str, str], ...]
+    extra: str | None
+
+
+def requirements() -> list[Requirement]:
+    """nnzoo's install requirements and the `EXTRAS`, from its package metadata.
+
+    The metadata is generated from setup.cfg when nnzoo is installed
+    (`pip install -e .` included), so doctor and setup.cfg cannot disagree.
+    From a checkout that was never installed, setup.cfg itself is read.
+
+    Raises:
+        UsageError: When neither the metadata nor setup.cfg can be found.
+    """
+    from importlib import metadata
+
+    try:
+        lines = metadata.requires("nnzoo") or []
+    except metadata.PackageNotFoundError:
+        lines = _setup_cfg_requirements()
+    seen, result = set(), []
+    for line in lines:
+        match = _REQUIREMENT.match(line)
+        if not match:
+            continue
+        name, specs, marker = match.groups()
+        extra = _EXTRA_MARKER.search(marker or "")
+        extra = extra.group(1) if extra else None
+        if (extra is not None and extra not in EXTRAS) or name.lower() in seen:
+            continue
+        seen.add(name.lower())
+        pairs = tuple(m.groups() for m in map(_SPECIFIER.match, specs.split(",")) if m)
+        result.append(Requirement(name, pairs, extra))
+    return result
+
+
+def _setup_cfg_requirements() -> list[str]:
+    import configparser
+
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "setup.cfg")
+    if not os.path.isfile(path):
+        raise UsageError("nnzoo's package metadata is missing (and no setup.cfg beside it); "
+                         "reinstall it: pip install nnzoo")
+    cfg = configparser.ConfigParser()
+    cfg.read(path, encoding="utf-8")
+
+    def lines(text: str) -> list[str]:
+        return [ln.split("#")[0].strip() for ln in text.splitlines() if ln.split("#")[0].strip()]
+
+    result = lines(cfg.get("options", "install_requires", fallback=""))
+    for extra in cfg.options("options.extras_require") if cfg.has_section("options.extras_require") else ():
+        result += [f'{ln}; extra == "{extra}"' for ln in lines(cfg.get("options.extras_require", extra))]
+    return result
 
 
 def _version_tuple(text: str) -> tuple[int, ...]:
@@ -802,36 +860,62 @@ def _newer_than(installed: tuple[int, ...], tested: str) -> bool:
     return installed[: len(tested_t)] > tested_t
 
 
+def _unmet(version: str, specifiers: Sequence[tuple[str, str]]) -> str | None:
+    """The first specifier `version` fails, as text ("needs >= 2.3"), or None when all hold."""
+    have = _version_tuple(version)
+    for op, wanted in specifiers:
+        want = _version_tuple(wanted.rstrip(".*"))
+        width = max(len(have), len(want))
+        a, b = have + (0,) * (width - len(have)), want + (0,) * (width - len(want))
+        ok = {
+            ">=": a >= b, ">": a > b, "<": a < b, "<=": a <= b,
+            "==": have[: len(want)] == want, "===": have[: len(want)] == want,
+            "!=": have[: len(want)] != want,
+            "~=": a >= b and have[: max(1, len(want) - 1)] == want[: max(1, len(want) - 1)],
+        }[op]
+        if not ok:
+            return f"needs {op} {wanted}"
+    return None
+
+
 @command("doctor", "check installed versions against the supported ranges")
 def _cmd_doctor(args: argparse.Namespace, out: Output) -> int:
     """Check the installed dependency versions against nnzoo's supported ranges.
 
-    Reads package metadata only (nothing is imported). Exit status 1 when a
-    required package is missing or too old; optional packages only add notes.
+    The ranges are nnzoo's own requirements (setup.cfg, as installed in its
+    package metadata). Reads package metadata only (nothing is imported).
+    Exit status 1 when a required package is missing or out of its range;
+    optional packages only add notes.
     """
     import platform
     from importlib import metadata
 
     rows, report, problems = [], [], 0
-    for name, (dist, minimum, tested, optional_for) in SUPPORTED.items():
+    for req in requirements():
+        optional_for = None if req.extra is None else EXTRAS[req.extra]
+        tested = TESTED.get(req.name)
         try:
-            version = metadata.version(dist)
+            version = metadata.version(req.name)
         except metadata.PackageNotFoundError:
             version = None
+        unmet = None if version is None else _unmet(version, req.specifiers)
         if version is None:
             status = f"not installed (optional: {optional_for})" if optional_for else "MISSING (required)"
             problems += optional_for is None
-        elif _version_tuple(version) < _version_tuple(minimum):
-            status = f"TOO OLD: needs >= {minimum}"
+        elif unmet:
+            status = ("TOO OLD: " if unmet.startswith("needs >") else "UNSUPPORTED: ") + unmet
             problems += optional_for is None
         elif tested and _newer_than(_version_tuple(version), tested):
             status = f"ok (newer than tested {tested}.x)"
         else:
             status = "ok"
-        supported = f">= {minimum}" + (f", tested to {tested}.x" if tested else "")
-        rows.append((name, f"{version or '-':<10} {supported:<28} {status}"))
-        report.append({"package": name, "installed": version, "minimum": minimum, "tested": tested,
-                       "required": optional_for is None, "optional_for": optional_for, "status": status})
+        spec = ", ".join(f"{op} {v}" for op, v in req.specifiers) or "any"
+        supported = spec + (f", tested to {tested}.x" if tested else "")
+        rows.append((req.name, f"{version or '-':<10} {supported:<28} {status}"))
+        minimum = next((v for op, v in req.specifiers if op in (">=", "~=", "==")), None)
+        report.append({"package": req.name, "installed": version, "requirement": spec, "minimum": minimum,
+                       "tested": tested, "required": optional_for is None, "optional_for": optional_for,
+                       "status": status})
     python = platform.python_version()
     backend = os.environ.get("KERAS_BACKEND", "tensorflow (default)")
     out.table([("python", python), ("keras backend", backend), *rows], title="nnzoo doctor")

@@ -1037,7 +1037,8 @@ def from_csv(
 
     Raises:
         FileNotFoundError: If `path` does not exist.
-        ValueError: For an empty or unreadable file, or any error of `from_dataframe`.
+        ValueError: For an empty or unreadable file, a directory, duplicated
+            column names in the header, or any error of `from_dataframe`.
 
     Example:
 
@@ -1046,9 +1047,12 @@ def from_csv(
     import pandas as pd
 
     path = os.fspath(path)
+    if os.path.isdir(path):
+        fail("The CSV path is a directory, not a file", "the path of a .csv file", path=path)
     if not os.path.isfile(path):
         raise FileNotFoundError(message("The CSV file does not exist", "the path of an existing file", path=path))
     try:
+        _check_csv_header(pd, path, read_csv_kwargs)
         frame = pd.read_csv(path, **read_csv_kwargs)
     except pd.errors.EmptyDataError:
         fail("The CSV file is empty", "a header row and at least one data row", path=path)
@@ -1057,6 +1061,28 @@ def from_csv(
              "a comma-separated text file with a header row (pass sep=... for other separators)", path=path)
     return from_dataframe(frame, target, features=features, task=task, test_size=test_size, seed=seed,
                           scale=scale, preprocessor=preprocessor, name=os.path.basename(path))
+
+
+def _check_csv_header(pd, path: str, read_csv_kwargs: dict) -> None:
+    """Refuses duplicated column names, which pandas renames silently (`y`, `y.1`)."""
+    if any(k in read_csv_kwargs for k in ("header", "names")):
+        return  # the caller names the columns
+    kwargs = {k: v for k, v in read_csv_kwargs.items() if k not in ("usecols", "index_col", "dtype", "converters",
+                                                                      "parse_dates", "nrows")}
+    raw = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False, **kwargs)
+    names = [str(v) for v in raw.iloc[0].tolist()] if len(raw) else []
+    seen: dict[str, int] = {}
+    for n in names:
+        seen[n] = seen.get(n, 0) + 1
+    duplicated = [n for n, count in seen.items() if count > 1]
+    if duplicated:
+        fail(
+            f"The CSV header repeats column name(s) {duplicated}: pandas would rename the copies "
+            f"({duplicated[0]!r} -> {duplicated[0] + '.1'!r}) and a copy of the target would leak into the features",
+            "unique column names in the header row",
+            path=path,
+            columns=names,
+        )
 
 
 # ---------------------------------------------------------------------------

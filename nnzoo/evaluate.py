@@ -14,7 +14,6 @@ confusion matrix and a classification report:
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -132,7 +131,9 @@ def evaluate(
 
     Raises:
         ValueError: If `X` and `y` differ in length, the task is unknown,
-            or predictions do not fit the task.
+            or predictions do not fit the task; for a Keras model, also if
+            `X` holds NaN or infinite values or samples of another shape
+            than the model's input.
         TypeError: If `model` has no `predict` method, or `y` is missing.
 
     Example:
@@ -160,6 +161,11 @@ def evaluate(
         fail("There is nothing to evaluate", "at least one row", X_rows=n)
 
     keras_model = _is_keras_model(model)
+    if keras_model:  # other estimators check X their own way (some take NaN)
+        from nnzoo._inputs import check_features, check_finite
+
+        check_finite("X", X)
+        check_features(model, X, "X")
     if task is None:
         task = _task_from_model(model) if keras_model else _task_from_estimator(model)
         if task is None and target_names is not None:  # class names given: classes
@@ -202,24 +208,9 @@ def _is_keras_model(obj) -> bool:
 
 def _task_from_model(model) -> str | None:
     """The task a zoo/Keras model's output layer implies, or None if unclear."""
-    try:
-        layer = model.layers[-1]
-        activation = getattr(getattr(layer, "activation", None), "__name__", None)
-        if type(layer).__name__ == "Softmax":
-            activation = "softmax"
-        units = int(model.output_shape[-1])
-    except (AttributeError, IndexError, TypeError, ValueError):
-        return None
-    if activation == "softmax":
-        return "multiclass"
-    if activation == "sigmoid":
-        return "binary" if units == 1 else "multilabel"
-    if activation == "linear":
-        in_shape = tuple(model.input_shape[1:]) if not isinstance(model.input_shape, list) else None
-        if in_shape is not None and tuple(model.output_shape[1:]) == in_shape and math.prod(in_shape) > 1:
-            return "reconstruction"
-        return "regression"
-    return None
+    from nnzoo._inputs import read_head
+
+    return read_head(model).task
 
 
 def _task_from_estimator(model) -> str | None:

@@ -1,4 +1,4 @@
-"""`fit`: `model.fit` on in-memory arrays, with a fast input pipeline.
+"""`fit`: `model.fit` on in-memory arrays, with a fast input pipeline; `train`: the recipe.
 
 For NumPy (or pandas) inputs, Keras 3 on TensorFlow wraps the arrays in a
 `tf.data` pipeline whose iterator is rebuilt twice per epoch, plus twice
@@ -8,6 +8,12 @@ on small data sets is more than the epoch's compute (see
 (`from_tensor_slices -> shuffle -> batch -> prefetch`) whose iterators cost
 well under a millisecond, and otherwise calls `model.fit` unchanged: the
 same epochs, batches, shuffling, `validation_split`, callbacks and History.
+
+`train` is nnzoo's training recipe: `fit` with `standard_callbacks` (early
+stopping, plateau cuts, an optional schedule), seeded, with a regression
+head started at the targets' scale. The command line (`nnzoo train`,
+`nnzoo quickstart`), the notebooks and the benchmarks all call it, so the
+same data and seed give the same model everywhere.
 """
 
 from __future__ import annotations
@@ -16,9 +22,10 @@ import math
 import numbers
 from typing import Any
 
+from nnzoo._inputs import check_shuffle, check_training_data
 from nnzoo._validation import check_float, check_int, fail, fail_type
 
-__all__ = ["fit"]
+__all__ = ["fit", "train"]
 
 #: `model.fit` arguments whose meaning for arrays `fit` cannot keep with a
 #: finite per-epoch dataset; when given, `fit` calls `model.fit` on the arrays.
@@ -87,9 +94,15 @@ def fit(
         ValueError: For an uncompiled model, arrays of different lengths, a
             `validation_split` outside [0, 1) or one that leaves no training
             or validation sample, or both `validation_split` and
-            `validation_data`, `stratify=True` without `validation_split`, or
-            a class too small to stratify.
-        TypeError: For a `batch_size` or `epochs` that is not an integer.
+            `validation_data`; for NaN or infinite values in the arrays,
+            negative sample weights, samples of another shape than the
+            model's input, or targets that do not fit its head (class ids
+            outside `[0, num_classes)`, a multilabel matrix of the wrong
+            width); for `stratify=True` without `validation_split`, or a
+            class too small to stratify.
+        TypeError: For a `batch_size` or `epochs` that is not an integer,
+            complex inputs, text labels for a numeric head, or a `shuffle`
+            or `stratify` that is not a bool.
 
     Warns:
         UserWarning: When a plain `validation_split` leaves a class out of
@@ -121,6 +134,10 @@ def fit(
             validation_split=validation_split,
             validation_data=type(validation_data).__name__,
         )
+    check_shuffle(shuffle)
+    check_training_data(model, x, y, sample_weight)
+    if isinstance(validation_data, (tuple, list)) and len(validation_data) in (2, 3):
+        check_training_data(model, *validation_data, names=("x_val", "y_val", "sample_weight_val"))
     if not isinstance(stratify, bool):
         fail_type("`stratify` must be a bool", "True or False", stratify=stratify)
     if stratify:
@@ -343,3 +360,134 @@ def _stratified_split(x, y, sample_weight, validation_split: float, seed: int):
     take = [keras.tree.map_structure(lambda a, i=idx: a[i], train) for idx in (tr, va)]
     parts = list(take[0]) + [None] * (3 - len(take[0]))
     return tuple(parts), tuple(take[1])
+
+
+def train(
+    model,
+    x: Any,
+    y: Any = None,
+    *,
+    epochs: int = 50,
+    batch_size: int = 32,
+    validation_split: float | None = None,
+    validation_data: Any = None,
+    patience: int = 10,
+    schedule: Any = None,
+    monitor: str | None = None,
+    seed: int | None = None,
+    init_head: bool = True,
+    callbacks: Any = None,
+    verbose: Any = "auto",
+    **fit_kwargs: Any,
+):
+    """Trains a compiled model with nnzoo's recipe: `fit` plus `standard_callbacks`.
+
+    The recipe: `nnzoo.fit` with `standard_callbacks(monitor, patience,
+    schedule, epochs=epochs)` (stop on NaN, early stopping with the best
+    weights restored, learning-rate cuts on plateaus, and a schedule when
+    asked). It watches `val_loss` when there is validation data and `loss`
+    otherwise. With `seed`, the batches' order is seeded
+    (`keras.utils.set_random_seed(seed)` just before fitting); seed before
+    building the model too for reproducible initial weights.
+
+    With `init_head=True`, a regression model (an output `Dense` named
+    `"head"` with a linear activation, as every nnzoo factory builds) starts
+    at the targets' scale: its bias is set to the targets' mean and its
+    kernel scaled by their standard deviation. Raw targets such as prices sit
+    far from the zero a fresh head outputs; without this most epochs go into
+    learning the offset. On diabetes it scores as standardising the targets
+    does (5-fold CV R² 0.429 both), and stops early after 18-50 epochs where a
+    fresh head needs 108-140. Other heads are left alone.
+
+    Args:
+        model: A compiled `keras.Model`, e.g. from `nnzoo.build`.
+        x: Input data (arrays, or anything `nnzoo.fit` takes).
+        y: Targets.
+        epochs: Most epochs; early stopping may end sooner.
+        batch_size: Samples per step.
+        validation_split: Fraction of the training data, taken from the end,
+            watched for overfitting, in [0, 1); 0 watches the training loss.
+            Default 0.1, or 0 when `validation_data` is given.
+        validation_data: `(x_val, y_val)` to watch instead of a split.
+        patience: Early-stopping patience in epochs (plateau patience is
+            half of it).
+        schedule: `"cosine"`, `"step"`, `"exponential"`, a schedule object
+            from `nnzoo.callbacks`, or `None` (plateau cuts only).
+        monitor: Quantity the callbacks watch (default `"val_loss"` with
+            validation data, else `"loss"`).
+        seed: Seed of the batches' order, or `None`.
+        init_head: Start a regression head at the targets' scale.
+        callbacks: Extra Keras callbacks, run after the recipe's.
+        verbose: As in `model.fit`.
+        **fit_kwargs: Other `nnzoo.fit` arguments (`sample_weight`,
+            `class_weight`, ...).
+
+    Returns:
+        The `keras.callbacks.History` of the fit.
+
+    Raises:
+        ValueError: For invalid numbers, an unknown schedule, or anything
+            `nnzoo.fit` refuses.
+        TypeError: For a `seed` or `init_head` of the wrong type.
+
+    Example:
+
+    >>> import numpy as np
+    >>> import keras
+    >>> import nnzoo
+    >>> from nnzoo.training import train
+    >>> X = np.random.rand(200, 8).astype("float32")
+    >>> y = 100 + 10 * X.sum(axis=1)
+    >>> keras.utils.set_random_seed(0)
+    >>> model = nnzoo.build_ffnn((8,), task="regression")
+    >>> history = train(model, X, y, epochs=5, seed=0, verbose=0)
+    >>> len(history.history["val_loss"]) <= 5
+    True
+    """
+    import keras
+
+    from nnzoo.callbacks import standard_callbacks
+
+    if not isinstance(init_head, bool):
+        fail_type("`init_head` must be a bool", "True or False", init_head=init_head)
+    if seed is not None:
+        seed = check_int("seed", seed, minimum=0)
+    epochs = check_int("epochs", epochs, minimum=1)
+    if validation_split is None:
+        validation_split = 0.0 if validation_data is not None else 0.1
+    if monitor is None:
+        monitor = "val_loss" if validation_split or validation_data is not None else "loss"
+    recipe = standard_callbacks(monitor=monitor, patience=patience, schedule=schedule, epochs=epochs)
+    if init_head and y is not None:
+        _init_regression_head(model, y)
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
+    return fit(model, x, y, batch_size=batch_size, epochs=epochs, validation_split=validation_split,
+               validation_data=validation_data, callbacks=[*recipe, *(callbacks or ())], verbose=verbose,
+               **fit_kwargs)
+
+
+def _init_regression_head(model, y) -> bool:
+    """Sets a linear `"head"` Dense to bias = mean(y), kernel x std(y); returns whether it did."""
+    import numpy as np
+
+    try:
+        head = model.get_layer("head")
+    except ValueError:
+        return False
+    weights = head.get_weights()
+    activation = getattr(getattr(head, "activation", None), "__name__", None)
+    if len(weights) != 2 or activation != "linear":
+        return False
+    kernel, bias = weights
+    try:
+        y = np.asarray(y, dtype="float64")
+    except (TypeError, ValueError):
+        return False
+    y = y.reshape(len(y), -1)
+    if bias.shape[0] != y.shape[1] or not np.all(np.isfinite(y)):
+        return False
+    std = y.std(axis=0)
+    std = np.where(std > 0, std, 1.0)
+    head.set_weights([kernel * std.astype(kernel.dtype), y.mean(axis=0).astype(bias.dtype)])
+    return True

@@ -98,3 +98,44 @@ def test_checkpoint_keeps_good_file_when_save_fails(tmp_path):
 def test_checkpoint_path_must_be_keras():
     with pytest.raises(ValueError, match="Received: filepath='best.h5'"):
         cb.SafeModelCheckpoint("best.h5")
+
+
+@pytest.mark.parametrize("monitor, values, saved_at, best", [
+    ("val_precision", [0.5, 0.7, 0.6, 0.9], [0, 1, 3], 0.9),  # Precision goes up: Keras knows, the name does not say
+    ("val_loss", [1.0, 0.8, 0.9, 0.5], [0, 1, 3], 0.5),
+    ("val_accuracy", [0.5, float("nan"), 0.4, 0.6], [0, 3], 0.6),  # NaN epochs are skipped, not taken as best
+])
+def test_checkpoint_takes_the_direction_from_the_compiled_metric(tmp_path, monitor, values, saved_at, best):
+    X = np.random.default_rng(0).normal(size=(40, 3)).astype("float32")
+    y = (X[:, 0] > 0).astype("float32")
+    model = nnzoo.build_ffnn((3,), (4,), task="binary")
+    model.compile(optimizer="adam", loss="binary_crossentropy",
+                  metrics=["accuracy", keras.metrics.Precision(name="precision")])
+    model.fit(X, y, validation_split=0.25, epochs=1, verbose=0)  # builds the metrics, as in a real fit
+    path = tmp_path / "best.keras"
+    ckpt = cb.SafeModelCheckpoint(str(path), monitor=monitor)
+    ckpt.set_model(model)
+    ckpt.on_train_begin()
+    saved = []
+    for epoch, value in enumerate(values):
+        ckpt.on_epoch_end(epoch, {monitor: value})
+        if path.exists():
+            saved.append(epoch)
+            path.unlink()
+    assert saved == saved_at
+    assert ckpt.best == pytest.approx(best)
+
+
+def test_checkpoint_asks_for_a_mode_when_keras_cannot_tell(tmp_path):
+    model = nnzoo.build_ffnn((3,), (4,), task="binary")
+    ckpt = cb.SafeModelCheckpoint(str(tmp_path / "best.keras"), monitor="val_custom_score")
+    ckpt.set_model(model)
+    ckpt.on_train_begin()
+    with pytest.raises(ValueError, match="mode='max'"):
+        ckpt.on_epoch_end(0, {"val_custom_score": 1.0})
+    maximise = cb.SafeModelCheckpoint(str(tmp_path / "best.keras"), monitor="val_custom_score", mode="max")
+    maximise.set_model(model)
+    maximise.on_train_begin()
+    for epoch, value in enumerate([1.0, 2.0, 1.5]):
+        maximise.on_epoch_end(epoch, {"val_custom_score": value})
+    assert maximise.best == 2.0

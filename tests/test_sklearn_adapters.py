@@ -428,10 +428,10 @@ def test_bad_input_errors(blobs):
         clf.predict(X)
     bad = X.copy()
     bad[3, 1] = np.nan
-    with pytest.raises(ValueError, match="Input X contains NaN"):
+    with pytest.raises(ValueError, match=r"Received: X with 1 NaN value in columns \[1\]"):
         clf.fit(bad, y)
     bad[3, 1] = np.inf
-    with pytest.raises(ValueError, match="Input X contains infinity"):
+    with pytest.raises(ValueError, match=r"Received: X with 1 infinite value in columns \[1\]"):
         clf.fit(bad, y)
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         clf.fit(X, y[:-1])
@@ -445,7 +445,7 @@ def test_bad_input_errors(blobs):
         clf.fit(scipy.sparse.csr_matrix(X), y)
     with pytest.raises(ValueError, match=r"`sample_weight` does not match X.*length 60"):
         clf.fit(X, y, sample_weight=np.ones(59))
-    with pytest.raises(ValueError, match=r"`sample_weight` must be finite and non-negative"):
+    with pytest.raises(ValueError, match=r"`sample_weight` must not be negative.*60 negative"):
         clf.fit(X, y, sample_weight=-np.ones(60))
     with pytest.raises(ValueError, match=r"All sample weights are zero"):
         clf.fit(X, y, sample_weight=np.zeros(60))
@@ -454,5 +454,5 @@ def test_bad_input_errors(blobs):
     clf.fit(X, y)
     with pytest.raises(ValueError, match="X has 2 features, but ZooClassifier is expecting 4 features"):
         clf.predict(X[:, :2])
-    with pytest.raises(ValueError, match="Input X contains NaN"):
+    with pytest.raises(ValueError, match=r"Received: X with 8 NaN values in columns \[0, 1, 2, 3\]"):
         clf.predict(np.full((2, 4), np.nan))

@@ -133,3 +133,27 @@ def test_fit_errors_in_house_style():
     with pytest.raises(TypeError, match="Received: batch_size=2.5"):
         nnzoo.fit(model, X, y, batch_size=2.5)
     assert int(model.optimizer.iterations) == 0
+
+
+def test_train_recipe_starts_a_regression_head_at_the_targets_scale():
+    from nnzoo.training import _init_regression_head, train
+
+    X, y = _data(n=64)
+    y = 100.0 + 20.0 * y
+    model = nnzoo.build_ffnn((4,), (8,), task="regression")
+    kernel = model.get_layer("head").get_weights()[0].copy()
+    assert _init_regression_head(model, y)
+    new_kernel, bias = model.get_layer("head").get_weights()
+    np.testing.assert_allclose(bias, [y.mean()], rtol=1e-5)
+    np.testing.assert_allclose(new_kernel, kernel * y.std(), rtol=1e-5)
+    classifier = nnzoo.build_ffnn((4,), (8,), task="binary")
+    assert not _init_regression_head(classifier, (y > 100).astype("int32"))  # a sigmoid head is left alone
+
+    # With validation data the recipe watches val_loss and splits nothing off; without, the training loss.
+    hist = train(model, X[:48], y[:48], validation_data=(X[48:], y[48:]), epochs=2, seed=0, verbose=0)
+    assert set(hist.history) >= {"loss", "val_loss"}
+    assert int(model.optimizer.iterations) == 2 * math.ceil(48 / 32)
+    hist = train(model, X, y, validation_split=0.0, epochs=2, seed=0, verbose=0)
+    assert "val_loss" not in hist.history
+    with pytest.raises(TypeError, match="Received: init_head='yes'"):
+        train(model, X, y, init_head="yes")

@@ -80,6 +80,23 @@ def read_sidecar(path: str | os.PathLike, content: bytes | None = None) -> dict 
     return doc
 
 
+#: The FlatBuffers file identifier of a TFLite model, at bytes 4..8.
+TFLITE_IDENTIFIER = b"TFL3"
+
+
+def _check_tflite_bytes(content: bytes, path: str) -> None:
+    """Refuses a file that is not a TFLite FlatBuffer before anything parses it."""
+    if len(content) < 8 or content[4:8] != TFLITE_IDENTIFIER:
+        head = content[:8]
+        fail(
+            "The file is not a TFLite model (no 'TFL3' FlatBuffers identifier at bytes 4-8)",
+            "a .tflite file written by nnzoo.export.to_tflite or a TFLite converter",
+            path=path,
+            size_bytes=len(content),
+            first_bytes=head,
+        )
+
+
 class TFLiteModel:
     """Runs an exported `.tflite` file from Python, on a batch of any size.
 
@@ -99,8 +116,9 @@ class TFLiteModel:
         num_threads: Interpreter threads; `None` lets LiteRT choose.
 
     Raises:
-        ValueError: If the file does not exist, or needs Flex ops (the LiteRT
-            Python interpreter has no Flex delegate).
+        ValueError: If the file does not exist, is not a TFLite FlatBuffer
+            (no `TFL3` identifier) or is damaged, or needs Flex ops (the
+            LiteRT Python interpreter has no Flex delegate).
         ImportError: If `ai-edge-litert` is not installed
             (`pip install nnzoo[litert]`).
 
@@ -121,7 +139,12 @@ class TFLiteModel:
             fail("The TFLite file does not exist", "the path of an exported .tflite file", path=self.path)
         with open(self.path, "rb") as fh:
             self._content = fh.read()
-        self.ops = list_ops(self._content)
+        _check_tflite_bytes(self._content, self.path)
+        try:
+            self.ops = list_ops(self._content)
+        except Exception as err:  # noqa: BLE001 - any parse failure means a damaged file
+            fail(f"The TFLite file is damaged ({type(err).__name__}: {err})",
+                 "a complete .tflite file; export it again", path=self.path, size_bytes=len(self._content))
         self.flex_ops = flex_ops(self.ops)
         if self.flex_ops:
             fail(
@@ -131,8 +154,13 @@ class TFLiteModel:
                 path=self.path,
             )
         self.metadata = read_sidecar(self.path, self._content)
-        self._interpreter = _litert("interpreter").Interpreter(model_content=self._content, num_threads=num_threads)
-        self._interpreter.allocate_tensors()
+        interpreter_cls = _litert("interpreter").Interpreter
+        try:
+            self._interpreter = interpreter_cls(model_content=self._content, num_threads=num_threads)
+            self._interpreter.allocate_tensors()
+        except (ValueError, RuntimeError) as err:
+            fail(f"The TFLite file is damaged ({' '.join(str(err).split())})", "a complete .tflite file; export it again",
+                 path=self.path, size_bytes=len(self._content))
         inputs = self._interpreter.get_input_details()
         outputs = self._interpreter.get_output_details()
         if len(inputs) != 1 or len(outputs) != 1:

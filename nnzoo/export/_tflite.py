@@ -68,12 +68,12 @@ from typing import Any
 import numpy as np
 
 from nnzoo._io import atomic_paths
+from nnzoo._options import QUANTIZE_MODES
 from nnzoo._validation import check_choice, check_float, check_int, fail, fail_type, message
 from nnzoo.export import _converter
 from nnzoo.export._report import ExportReport
 from nnzoo.export._runtime import TFLiteModel, flex_ops, list_ops, sidecar_path
 
-QUANTIZE_MODES = (None, "dynamic", "float16", "int8")
 RECURRENT_MODES = ("auto", "unroll", "loop")
 #: Verification tolerance per mode, times max(1, max|keras output|).
 TOLERANCES = {None: 1e-5, "float16": 1e-2, "dynamic": 0.1, "int8": 0.2}
@@ -364,6 +364,8 @@ def _check_model(keras, model) -> None:
 
 
 def _check_path(path) -> str:
+    from nnzoo._validation import check_output_path
+
     if not isinstance(path, (str, os.PathLike)):
         fail_type("`path` must be a file path", "a path like 'model.tflite'", path=path)
     path = os.fspath(path)
@@ -371,7 +373,7 @@ def _check_path(path) -> str:
         fail("The TFLite path must end in `.tflite`", "a path like 'model.tflite'", path=path)
     if os.path.isdir(path):
         fail("The TFLite path is a folder", "a file path like 'out/model.tflite'", path=path)
-    return path
+    return check_output_path(path, suffix=".tflite")  # before the conversion: a file as parent, no write access
 
 
 def _check_samples(name: str, value, in_shape: tuple) -> np.ndarray:
@@ -544,11 +546,9 @@ def _set_unroll(config) -> None:
 
 
 def _output_activation(keras, model) -> str | None:
-    layer = model.layers[-1] if model.layers else None
-    while isinstance(layer, keras.Model) and layer.layers:
-        layer = layer.layers[-1]
-    act = getattr(layer, "activation", None)
-    return getattr(act, "__name__", None)
+    from nnzoo._inputs import read_head  # the one reading of a model's head
+
+    return read_head(model).activation
 
 
 def _preprocessing_inside(keras, model) -> list[dict]:

@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from nnzoo._inputs import check_finite
+from nnzoo._registry import check_input_rank
 from nnzoo._validation import check_choice, fail, fail_type
 
 CLASSIFICATION = ("binary", "multiclass")
@@ -66,6 +68,7 @@ def _as_features(X: Any, name: str) -> np.ndarray:
     except (TypeError, ValueError) as err:
         fail_type(f"`{name}` must be an array of numbers ({err})", "a numeric array of shape (n_samples, ...)",
                   **{name: type(X).__name__})
+    check_finite(name, arr)  # complex numbers, NaN, inf: counted, with their columns
     if arr.dtype.kind not in "biuf":
         fail_type(f"`{name}` must hold numbers", "a numeric array of shape (n_samples, ...)",
                   **{f"{name}_dtype": str(arr.dtype)})
@@ -73,10 +76,7 @@ def _as_features(X: Any, name: str) -> np.ndarray:
         fail(f"`{name}` needs a samples axis and at least one feature axis",
              "shape (n_samples, n_features) or (n_samples, *input_shape)", **{f"{name}_shape": arr.shape})
     arr = arr.astype("float32", copy=False)
-    if not np.isfinite(arr).all():
-        bad = int((~np.isfinite(arr)).sum())
-        fail(f"`{name}` contains NaN or infinite values ({bad} of {arr.size})",
-             "finite numbers only; impute or drop missing values first", **{f"{name}_shape": arr.shape})
+    check_finite(name, arr)  # float64 values beyond float32's range become inf
     return arr
 
 
@@ -85,9 +85,7 @@ def _as_targets(y: Any, name: str) -> np.ndarray:
     if arr.ndim == 0 or arr.ndim > 2:
         fail(f"`{name}` must be a vector of targets or a 2-D target matrix",
              "shape (n_samples,) or (n_samples, n_outputs)", **{f"{name}_shape": arr.shape})
-    if arr.dtype.kind in "fc" and not np.isfinite(arr).all():
-        fail(f"`{name}` contains NaN or infinite values", "finite targets only",
-             **{f"{name}_shape": arr.shape})
+    check_finite(name, arr)
     if arr.dtype.kind == "O":
         if any(v is None or (isinstance(v, float) and not np.isfinite(v)) for v in arr.ravel()):
             fail(f"`{name}` contains missing labels (None or NaN)", "a label for every sample",
@@ -128,6 +126,7 @@ def prepare(
         TypeError: On non-numeric features or a wrongly typed setting.
     """
     Xa = _as_features(X, "X")
+    check_input_rank(entry, Xa.shape[1:], X_shape=Xa.shape)
     n = len(Xa)
     if not entry.supervised:
         if y is not None and not (np.shape(y) == Xa.shape and np.allclose(np.asarray(y, dtype="float32"), Xa)):

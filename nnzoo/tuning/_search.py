@@ -55,13 +55,13 @@ import keras_tuner
 import numpy as np
 
 from nnzoo._io import atomic_path, atomic_write_text, check_writable_folder
+from nnzoo._options import ALGORITHMS, DEFAULT_ALGORITHM
 from nnzoo._registry import get_entry
 from nnzoo._validation import check_choice, check_int, fail, fail_type, suggest
 from nnzoo.tuning._data import Prepared, prepare
 from nnzoo.tuning._fit import fit_model, is_multi_worker
 from nnzoo.tuning._spaces import CONTEXT_ARGS, ResolvedSpace, resolve_space
 
-ALGORITHMS = ("random", "hyperband", "bayesian", "grid")
 TABLE_FILE = "trials.csv"
 #: Metrics every trial reports besides the validation metrics.
 _BOOKKEEPING = ("best_epoch", "epochs_run", "seconds")
@@ -697,7 +697,7 @@ def tune(
     X: Any,
     y: Any = None,
     *,
-    algorithm: str = "random",
+    algorithm: str = DEFAULT_ALGORITHM,
     max_trials: int = 10,
     objective: Any = None,
     validation_split: float = 0.2,

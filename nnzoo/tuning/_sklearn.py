@@ -66,6 +66,8 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
+from nnzoo._inputs import check_finite, check_sample_weight
+from nnzoo._registry import INPUT_RANKS, check_input_rank
 from nnzoo._validation import check_float, check_int, fail, fail_type, suggest
 
 __all__ = ["ZooAutoencoder", "ZooClassifier", "ZooRegressor"]
@@ -79,7 +81,6 @@ _FIT_MANAGED = ("x", "y", "sample_weight", "class_weight", "validation_data")
 #: Factory arguments the adapter infers from the data.
 _MODEL_MANAGED = ("input_shape", "task", "num_classes", "num_outputs")
 #: Shapes each registry input kind takes, without the batch axis.
-_KIND_RANKS = {"image": (3, "(height, width, channels)"), "sequence": (2, "(timesteps, features)")}
 _DTYPES = ("float32", "float64")
 _DEFAULT_PREDICT_BATCH = 32
 
@@ -352,15 +353,18 @@ class _ZooEstimator(BaseEstimator):
             accept_sparse=False,
             dtype=[np.float32, np.float64],
             allow_nd=True,
-            ensure_all_finite=True,
+            ensure_all_finite=False,  # checked below, in nnzoo's voice (how many, which columns)
         )
         no_y = isinstance(y, str) and y == "no_validation"
         if no_y:
             X = validate_data(self, X, **common)
         else:
+            if y is not None and np.asarray(y).dtype.kind == "f":  # complex: scikit-learn says so itself
+                check_finite("y", y)
             X, y = validate_data(
                 self, X, y, multi_output=True, y_numeric=self._kind == "regression", **common
             )
+        check_finite("X", X)
         shape = self._input_shape_for(X) if reset else self.input_shape_
         if tuple(X.shape[1:]) != tuple(shape):
             if int(np.prod(X.shape[1:])) != int(np.prod(shape)):
@@ -399,17 +403,10 @@ class _ZooEstimator(BaseEstimator):
         else:
             shape = tuple(int(d) for d in X.shape[1:])
         entry = self._entry()
-        if entry is not None and entry.input_kind in _KIND_RANKS:
-            rank, form = _KIND_RANKS[entry.input_kind]
-            if len(shape) != rank:
-                fail(
-                    f"Model {entry.name!r} takes {entry.input_kind}s of shape {form}, "
-                    f"but the samples in X have shape {shape}",
-                    f"X of shape (n_samples, *{form}), or flat rows with input_shape={form}, "
-                    f"e.g. input_shape={tuple(entry.example_input_shape)}",
-                    X_shape=X.shape,
-                    input_shape=self.input_shape,
-                )
+        if entry is not None:
+            form = INPUT_RANKS.get(entry.input_kind, (0, ""))[1]
+            check_input_rank(entry, shape, hint=f", or flat rows with input_shape={form}", X_shape=X.shape,
+                             input_shape=self.input_shape)
         return shape
 
     @staticmethod
@@ -421,8 +418,7 @@ class _ZooEstimator(BaseEstimator):
             sw = np.full(n, float(sw))
         if sw.shape != (n,):
             fail("`sample_weight` does not match X", f"a 1-D array of length {n}", sample_weight_shape=sw.shape)
-        if not np.all(np.isfinite(sw)) or np.any(sw < 0):
-            fail("`sample_weight` must be finite and non-negative", "weights >= 0", sample_weight=sw)
+        check_sample_weight(sw)
         if not np.any(sw > 0):
             fail("All sample weights are zero", "at least one weight above zero", sample_weight=sw)
         return sw

@@ -127,7 +127,27 @@ def build_autoencoder(
         outputs = decoder(encoder(inputs))
         return keras.Model(inputs, outputs, name=opts.name or f"{architecture}_autoencoder")
 
-    return finish(graph, opts, loss="mean_squared_error", metrics=("mae",))
+    params = _count_params(architecture, shape, encoding_dim, units, hidden)
+    return finish(graph, opts, loss="mean_squared_error", metrics=("mae",), params=params, input_shape=shape,
+                  encoding_dim=encoding_dim, **{used: units})
+
+
+def _count_params(architecture, shape, encoding_dim, units, hidden) -> int:
+    """The model's parameter count, from the arguments alone (no layer is made)."""
+    if architecture == "dense":
+        n = math.prod(shape)
+        widths = (n, *units, encoding_dim, *reversed(units))
+        total = sum(hidden.dense_params(a, b) for a, b in zip(widths[:-1], widths[1:]))
+        return total + widths[-1] * n + n  # the linear-or-not reconstruction layer
+    c = shape[-1]
+    total = 0
+    for f in units:  # encoder convs
+        total, c = total + hidden.conv_params(c, f, 3), f
+    inner = (shape[0] // 2 ** len(units)) * (shape[1] // 2 ** len(units)) * units[-1]
+    total += hidden.dense_params(inner, encoding_dim) + hidden.dense_params(encoding_dim, inner)
+    for f in reversed(units):  # decoder convs
+        total, c = total + hidden.conv_params(c, f, 3), f
+    return total + 3 * 3 * c * shape[-1] + shape[-1]
 
 
 def conv_sides_fit(shape, blocks: int) -> bool:

@@ -136,7 +136,28 @@ def build_cnn(
         outputs = head.layer()(x)
         return keras.Model(inputs, outputs, name=opts.name or f"cnn_{head.task}")
 
-    return finish(graph, opts, loss=head.loss, metrics=head.metrics)
+    params = _count_params(shape, filters, kernel_size, padding, pool, pool_size, convs_per_block, dense_units,
+                           global_pooling, hidden, conv_hidden, head)
+    return finish(graph, opts, loss=head.loss, metrics=head.metrics, params=params, input_shape=shape,
+                  filters=filters, dense_units=dense_units)
+
+
+def _count_params(shape, filters, kernel_size, padding, pool, pool_size, convs_per_block, dense_units,
+                  global_pooling, hidden, conv_hidden, head) -> int:
+    """The model's parameter count, from the arguments alone (no layer is made)."""
+    h, w, c = shape
+    total = 0
+    for f in filters:
+        for _ in range(convs_per_block):
+            total, c = total + conv_hidden.conv_params(c, f, kernel_size), f
+            if padding == "valid":
+                h, w = h - kernel_size + 1, w - kernel_size + 1
+        if pool is not None:
+            h, w = h // pool_size, w // pool_size
+    n = c if global_pooling is not None else h * w * c
+    for u in dense_units:
+        total, n = total + hidden.dense_params(n, u), u
+    return total + head.params(n)
 
 
 def check_depth(shape, filters, kernel_size, padding, pool, pool_size, convs_per_block) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from nnzoo._compile import finish, parse_options
@@ -76,4 +77,13 @@ def build_ffnn(
         outputs = head.layer()(x)
         return keras.Model(inputs, outputs, name=opts.name or f"ffnn_{head.task}")
 
-    return finish(graph, opts, loss=head.loss, metrics=head.metrics)
+    return finish(graph, opts, loss=head.loss, metrics=head.metrics, params=_count_params(shape, units, hidden, head),
+                  input_shape=shape, hidden_units=units)
+
+
+def _count_params(shape, units, hidden, head) -> int:
+    """The model's parameter count, from the arguments alone (no layer is made)."""
+    n, total = math.prod(shape), 0
+    for u in units:
+        total, n = total + hidden.dense_params(n, u), u
+    return total + head.params(n)

@@ -164,4 +164,23 @@ def build_lstm(
         mapping = "seq2seq" if return_sequences else "seq2one"
         return keras.Model(inputs, outputs, name=opts.name or f"{'bi' if bidirectional else ''}{cell}_{mapping}_{head.task}")
 
-    return finish(graph, opts, loss=head.loss, metrics=head.metrics)
+    params = _count_params(shape[1], units, cell, bidirectional, dense_units, hidden, head)
+    return finish(graph, opts, loss=head.loss, metrics=head.metrics, params=params, input_shape=shape, units=units,
+                  dense_units=dense_units)
+
+
+#: Weight blocks of each cell (gates), and bias vectors per block (GRU's reset_after keeps two).
+_CELL_BLOCKS = {"lstm": (4, 1), "gru": (3, 2), "rnn": (1, 1)}
+
+
+def _count_params(features, units, cell, bidirectional, dense_units, hidden, head) -> int:
+    """The model's parameter count, from the arguments alone (no layer is made)."""
+    blocks, biases = _CELL_BLOCKS[cell]
+    directions = 2 if bidirectional else 1
+    n, total = features, 0
+    for u in units:
+        total += directions * blocks * (n * u + u * u + biases * u)
+        n = directions * u
+    for u in dense_units:
+        total, n = total + hidden.dense_params(n, u), u
+    return total + head.params(n)

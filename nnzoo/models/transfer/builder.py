@@ -161,7 +161,22 @@ def build_vgg16_transfer(
         classifier = keras.Model(feat, head_spec.layer()(y), name="classifier")
         return keras.Model(inputs, classifier(x), name=opts.name or f"vgg16_transfer_{head_spec.task}")
 
-    return finish(graph, opts, loss=head_spec.loss, metrics=head_spec.metrics)
+    params = _count_params(shape, pooling, dense_units, hidden, head_spec)
+    return finish(graph, opts, loss=head_spec.loss, metrics=head_spec.metrics, params=params, input_shape=shape,
+                  pooling=pooling, dense_units=dense_units)
+
+
+#: Parameters of `keras.applications.VGG16(include_top=False)`, whatever the input size.
+_VGG16_BASE_PARAMS = 14_714_688
+
+
+def _count_params(shape, pooling, dense_units, hidden, head_spec) -> int:
+    """The model's parameter count, from the arguments alone (no layer is made)."""
+    n = 512 if pooling != "flatten" else (shape[0] // 32) * (shape[1] // 32) * 512
+    total = 3 * 3 + 3 + _VGG16_BASE_PARAMS  # the preprocessing Dense(3), then the base
+    for u in dense_units:
+        total, n = total + hidden.dense_params(n, u), u
+    return total + head_spec.params(n)
 
 
 def _freeze(base, trainable_layers: int) -> None:
@@ -211,7 +226,9 @@ def fit_cached(model, x, y, *, batch_size: int | None = None, validation_data=No
         ValueError: If `model` is not a compiled `build_vgg16_transfer` model,
             or if its base is not fully frozen (`trainable_layers > 0`:
             fine-tuning changes the base, so its features cannot be cached;
-            use `nnzoo.fit` or `model.fit`).
+            use `nnzoo.fit` or `model.fit`); for NaN or infinite pixels,
+            images of another shape than the model's input, or targets that
+            do not fit its head. All before the base runs.
 
     Example:
 
@@ -226,6 +243,7 @@ def fit_cached(model, x, y, *, batch_size: int | None = None, validation_data=No
     """
     import keras
 
+    from nnzoo._inputs import check_training_data
     from nnzoo.training import fit
 
     preprocess, base, classifier = _transfer_parts(model)
@@ -234,6 +252,10 @@ def fit_cached(model, x, y, *, batch_size: int | None = None, validation_data=No
     if validation_split and validation_data is not None:
         fail("`validation_split` and `validation_data` are exclusive", "one of them",
              validation_split=validation_split, validation_data=type(validation_data).__name__)
+
+    check_training_data(model, x, y, fit_kwargs.get("sample_weight"))
+    if isinstance(validation_data, (tuple, list)) and len(validation_data) == 2:
+        check_training_data(model, *validation_data, names=("x_val", "y_val", "sample_weight_val"))
 
     def features(images, name):
         return _base_features(preprocess, base, images, batch_size, name, model.input_shape[1:])
