@@ -28,6 +28,10 @@ NORMALIZE = ("auto", "series", None)
 #: Name of the z-normalisation layer (export and docs find it by this name).
 SERIES_NORM_LAYER = "series_norm"
 
+#: Token ids the examples of a text model draw from (0 is padding); every
+#: text preset's `vocab_size` is at least this.
+EXAMPLE_VOCAB = 50
+
 #: Epsilon added to the variance in the z-normalisation: a constant series
 #: becomes zeros instead of NaN.
 SERIES_NORM_EPSILON = 1e-6
@@ -115,3 +119,12 @@ class SequenceInput:
             return keras.layers.LayerNormalization(axis=1, center=False, scale=False, epsilon=SERIES_NORM_EPSILON,
                                                    name=SERIES_NORM_LAYER)(inputs)
         return inputs
+
+
+def sequence_examples(rng, n: int, input_shape: tuple):
+    """Example inputs: Gaussian series for `(timesteps, channels)`, token ids in `[0, EXAMPLE_VOCAB)` for `(timesteps,)`."""
+    from nnzoo._registry import gaussian_examples
+
+    if len(input_shape) == 1:
+        return rng.integers(0, EXAMPLE_VOCAB, size=(n, *input_shape)).astype("float32")
+    return gaussian_examples(rng, n, input_shape)

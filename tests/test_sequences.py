@@ -259,3 +259,45 @@ def test_conv1d_default_learns_gunpoint():
     nnzoo.fit(model, train.X, train.y, epochs=60, batch_size=16, validation_split=0.2, stratify=True,
               callbacks=standard_callbacks(patience=60), verbose=0)
     assert model.evaluate(test.X, test.y, verbose=0)[1] > 0.8
+
+
+# ---------------------------------------------------------------------------
+# The Transformer
+
+
+def test_transformer_blocks_and_positions():
+    from nnzoo.models.transformer.layers import sinusoidal_table
+
+    model = nnzoo.build("transformer_sinusoidal", (24, 3), num_classes=4)
+    names = {layer.name for layer in model.layers}
+    assert {"input_projection", "positions", "encoder1_attention", "encoder2_attention", "global_avg_pool"} <= names
+    attention = model.get_layer("encoder1_attention")
+    assert attention.num_heads == 4 and attention.key_dim == 16
+    table = np.asarray(model.get_layer("positions").table)
+    np.testing.assert_allclose(table, sinusoidal_table(24, 64), atol=1e-6)
+    np.testing.assert_allclose(table[0, ::2], 0.0, atol=1e-7)  # sin(0) on even features
+    np.testing.assert_allclose(table[0, 1::2], 1.0, atol=1e-7)  # cos(0) on odd ones
+    assert not model.get_layer("positions").trainable_weights
+    assert nnzoo.build("transformer", (24, 3), num_classes=4).get_layer("positions").trainable_weights
+
+
+def test_transformer_takes_any_length():
+    model = nnzoo.build("transformer", (None,), vocab_size=30, max_length=20, task="binary")
+    for steps in (3, 20):
+        assert model(np.ones((2, steps), "float32")).shape == (2, 1)
+    series = nnzoo.build("transformer", (None, 2), max_length=50, task="regression")
+    assert series(np.zeros((3, 37, 2), "float32")).shape == (3, 1)
+
+
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"input_shape": (10, 2), "d_model": 30, "num_heads": 4}, "divisible"),
+        ({"input_shape": (None, 2)}, "needs `max_length`"),
+        ({"input_shape": (30, 2), "max_length": 20}, "shorter than the input"),
+        ({"input_shape": (10, 2), "positions": "rotary"}, "positions"),
+    ],
+)
+def test_transformer_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        nnzoo.build_transformer(num_classes=3, **kwargs)

@@ -35,6 +35,7 @@ MODELS = {
     "textcnn": {"filters": (16,), "embedding_dim": 16},
     "lstm": {"units": (16,), "embedding_dim": 16},
     "gru": {"units": (16,), "embedding_dim": 16},
+    "transformer": {"num_layers": 1, "d_model": 16, "num_heads": 2, "ff_dim": 32},
 }
 
 

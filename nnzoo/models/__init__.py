@@ -10,7 +10,7 @@ import importlib
 from nnzoo._registry import register_family
 
 #: The family folders, in registration order. A new family adds one entry here.
-FAMILIES = ("ffnn", "cnn", "conv1d", "rnn", "autoencoder", "transfer")
+FAMILIES = ("ffnn", "cnn", "conv1d", "rnn", "transformer", "autoencoder", "transfer")
 
 for _folder in FAMILIES:
     register_family(importlib.import_module(f"{__name__}.{_folder}").FAMILY)
@@ -20,6 +20,7 @@ from nnzoo.models.cnn import build_cnn  # noqa: E402
 from nnzoo.models.conv1d import build_conv1d  # noqa: E402
 from nnzoo.models.ffnn import build_ffnn  # noqa: E402
 from nnzoo.models.rnn import build_lstm  # noqa: E402
+from nnzoo.models.transformer import build_transformer  # noqa: E402
 from nnzoo.models.transfer import build_vgg16_transfer, fit_cached  # noqa: E402
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "build_conv1d",
     "build_ffnn",
     "build_lstm",
+    "build_transformer",
     "build_vgg16_transfer",
     "fit_cached",
     "reconstruction_error",

@@ -148,7 +148,47 @@ def build_conv1d(
         outputs = head.layer()(x)
         return keras.Model(inputs, outputs, name=opts.name or f"conv1d_{architecture}_{head.task}")
 
-    return finish(graph, opts, loss=head.loss, metrics=head.metrics)
+    params = _count_params(seq, architecture, filters, kernel_size, bottleneck, residual_every, dense_units, hidden, head)
+    return finish(graph, opts, loss=head.loss, metrics=head.metrics, params=params, input_shape=seq.shape,
+                  filters=filters)
+
+
+def _count_params(seq, architecture, filters, kernel_size, bottleneck, residual_every, dense_units, hidden, head) -> int:
+    """The model's parameter count, from the arguments alone (no layer is made)."""
+
+    def conv(c_in, f, k):  # Conv1D [+ BN], bias only without BN
+        return k * c_in * f + (4 * f if hidden.batch_norm else f)
+
+    def shortcut(c_in, f):
+        return (conv(c_in, f, 1) if c_in != f else 0) + (4 * f if hidden.batch_norm and c_in == f else 0)
+
+    total = seq.vocab_size * seq.embedding_dim if seq.tokens else 0
+    c = seq.embedding_dim if seq.tokens else seq.shape[1]
+    if architecture == "plain":
+        for f, k in zip(filters, kernel_size):
+            total, c = total + conv(c, f, k), f
+    elif architecture == "resnet":
+        for f in filters:
+            total += shortcut(c, f)
+            for i, k in enumerate(kernel_size):
+                total += conv(c if i == 0 else f, f, k)
+            c = f
+    elif architecture == "inception":
+        residual = c
+        for m, f in enumerate(filters, start=1):
+            y = bottleneck if bottleneck and c > 1 else c
+            total += (c * bottleneck if bottleneck and c > 1 else 0) + sum(k * y * f for k in kernel_size) + c * f
+            c = (len(kernel_size) + 1) * f
+            total += 4 * c if hidden.batch_norm else 0
+            if residual_every and m % residual_every == 0:
+                total, residual = total + shortcut(residual, c), c
+    else:  # parallel
+        widths = filters * len(kernel_size) if len(filters) == 1 else filters
+        total += sum(conv(c, f, k) for f, k in zip(widths, kernel_size))
+        c = sum(widths)
+    for u in dense_units:
+        total, c = total + hidden.dense_params(c, u), u
+    return total + head.params(c)
 
 
 def _conv(x, hidden: Hidden, bn: dict, filters: int, kernel_size: int, name: str, *, act: bool = True):

@@ -164,7 +164,10 @@ def build_lstm(
         mapping = "seq2seq" if return_sequences else "seq2one"
         return keras.Model(inputs, outputs, name=opts.name or f"{'bi' if bidirectional else ''}{cell}_{mapping}_{head.task}")
 
-    params = _count_params(shape[1], units, cell, bidirectional, dense_units, hidden, head)
+    features = seq.embedding_dim if seq.tokens else shape[1]
+    params = _count_params(features, units, cell, bidirectional, dense_units, hidden, head)
+    if seq.tokens:
+        params += seq.vocab_size * seq.embedding_dim
     return finish(graph, opts, loss=head.loss, metrics=head.metrics, params=params, input_shape=shape, units=units,
                   dense_units=dense_units)
 
