@@ -128,3 +128,16 @@ def sequence_examples(rng, n: int, input_shape: tuple):
     if len(input_shape) == 1:
         return rng.integers(0, EXAMPLE_VOCAB, size=(n, *input_shape)).astype("float32")
     return gaussian_examples(rng, n, input_shape)
+
+
+def series_inputs():
+    """The input facts of a family on raw series (z-normalised inside) or token ids."""
+    from nnzoo._registry import InputFacts
+
+    return InputFacts(
+        kind="sequence",
+        example_shape=(16, 2),
+        examples=sequence_examples,
+        preprocessing="z-normalisation of each series and channel over time (normalize='series')",
+        preprocessing_layer=SERIES_NORM_LAYER,
+    )

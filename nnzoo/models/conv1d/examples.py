@@ -1,13 +1,6 @@
 """1-D conv inputs: raw real-valued series `(timesteps, channels)`, or token ids `(timesteps,)` for text."""
 
-from nnzoo._registry import InputFacts
-from nnzoo._sequence import SERIES_NORM_LAYER, sequence_examples
+from nnzoo._sequence import series_inputs
 
-#: Raw series: the default model z-normalises each series inside itself.
-INPUTS = InputFacts(
-    kind="sequence",
-    example_shape=(16, 2),
-    examples=sequence_examples,
-    preprocessing="z-normalisation of each series and channel over time (normalize='series')",
-    preprocessing_layer=SERIES_NORM_LAYER,
-)
+#: Raw series (the default model z-normalises each series inside itself) or token ids.
+INPUTS = series_inputs()
