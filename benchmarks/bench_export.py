@@ -5,6 +5,10 @@ Not a test. For each family, on its registry example shape:
 - the `.tflite` size as float32, dynamic-range and full-int8;
 - the mean single-sample latency of the LiteRT interpreter beside
   `model.predict(x)` and `model(x, training=False)`;
+- the bytes the embedded TFLite Metadata (and labels.txt) add, whether
+  MediaPipe's `ImageClassifier` loads the file (image families: the float32
+  file and the camera-input file, `camera=True`), and MediaPipe's
+  per-image latency beside the raw interpreter's;
 
 then, on scikit-learn's bundled digits (8x8x1 images, pixels / 16), the
 accuracy of a briefly trained CNN as Keras, as a float32 file and as an
@@ -47,6 +51,45 @@ FAMILIES = [
 QUICK_SKIP = {"autoencoder", "vgg16_transfer"}
 
 
+def mediapipe_latency(path: Path, frames: np.ndarray, runs: int) -> tuple[str, float | None]:
+    """Whether MediaPipe's ImageClassifier loads `path` ("yes" or why not) and its ms per image."""
+    try:
+        import mediapipe as mp
+        from mediapipe.tasks.python import vision
+        from mediapipe.tasks.python.core import base_options
+    except ImportError:
+        return "not installed", None
+    options = vision.ImageClassifierOptions(base_options=base_options.BaseOptions(model_asset_path=str(path)))
+    try:
+        classifier = vision.ImageClassifier.create_from_options(options)
+    except Exception as exc:  # MediaPipe raises ValueError/RuntimeError with its reason
+        reason = str(exc).splitlines()[0]
+        return "no: " + (reason if len(reason) < 70 else reason[:67] + "..."), None
+    with classifier:
+        images = [mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(f)) for f in frames]
+        classifier.classify(images[0])
+        start = time.perf_counter()
+        for i in range(runs):
+            classifier.classify(images[i % len(images)])
+        return "yes", (time.perf_counter() - start) / runs * 1e3
+
+
+def _mediapipe_row(model, X, folder: Path, name: str, float_path: Path, runs: int) -> dict:
+    """MediaPipe on an image family: the float32 file as it is, then the camera-input file."""
+    from nnzoo.export import to_tflite
+    from nnzoo.export._camera import is_image_shape, to_pixels
+
+    if not is_image_shape(tuple(X.shape[1:])):
+        return {"mp_float": "n/a (no MediaPipe task)", "mp_camera": "n/a", "mp_ms": None, "mp_raw_ms": None}
+    low, high = float(X.min()), float(X.max())
+    frames = to_pixels(X, low, high)
+    loads, _ = mediapipe_latency(float_path, frames, 1)
+    camera = to_tflite(model, folder / f"{name}_camera.tflite", sample_data=X, camera=True,
+                       input_range=(low, high), latency_runs=runs)
+    cam_loads, ms = mediapipe_latency(folder / f"{name}_camera.tflite", frames, runs)
+    return {"mp_float": loads, "mp_camera": cam_loads, "mp_ms": ms, "mp_raw_ms": camera.latency_ms.get("tflite")}
+
+
 def bench_families(folder: Path, quick: bool, runs: int) -> list[dict]:
     import nnzoo
     from nnzoo.export import to_tflite
@@ -72,6 +115,7 @@ def bench_families(folder: Path, quick: bool, runs: int) -> list[dict]:
             sizes[mode or "float32"] = report.file_size_bytes
             float_report = float_report or report
         lat = float_report.latency_ms
+        mp_row = _mediapipe_row(model, X, folder, name, Path(float_report.path), runs)
         rows.append(
             {
                 "family": family,
@@ -81,6 +125,8 @@ def bench_families(folder: Path, quick: bool, runs: int) -> list[dict]:
                 "tflite_ms": lat["tflite"],
                 "call_ms": lat["model_call"],
                 "predict_ms": lat["model_predict"],
+                "metadata": float_report.metadata_size_bytes,
+                **mp_row,
             }
         )
         print(f"  done {name}", file=sys.stderr, flush=True)
@@ -115,7 +161,14 @@ def bench_digits(folder: Path, quick: bool, runs: int) -> dict:
     common = {"sample_data": X_test, "labels": y_test, "latency_runs": runs}
     f32 = to_tflite(model, folder / "digits_float32.tflite", **common)
     i8 = to_tflite(model, folder / "digits_int8.tflite", "int8", representative_data=X_train[:200], **common)
+    names = [str(i) for i in range(10)]
+    camera = to_tflite(model, folder / "digits_camera.tflite", camera=True, input_range=(0, 1), class_names=names, **common)
+    mp_loads, mp_ms = mediapipe_latency(folder / "digits_camera.tflite", _camera_frames(X_test), runs)
     return {
+        "camera_accuracy": camera.tflite_metric,
+        "camera_mp": mp_loads,
+        "camera_mp_ms": mp_ms,
+        "camera_tflite_ms": camera.latency_ms.get("tflite"),
         "epochs": epochs,
         "n_test": len(X_test),
         "keras": f32.keras_metric,
@@ -127,6 +180,16 @@ def bench_digits(folder: Path, quick: bool, runs: int) -> dict:
         "int8_size": i8.file_size_bytes,
         "int8_tflite_ms": i8.latency_ms.get("tflite"),
     }
+
+
+def _camera_frames(X: np.ndarray) -> np.ndarray:
+    from nnzoo.export._camera import to_pixels
+
+    return to_pixels(X, 0.0, 1.0)
+
+
+def _ms(value) -> str:
+    return "-" if value is None else f"{value:.3f} ms"
 
 
 def _kib(n: int) -> str:
@@ -145,17 +208,26 @@ def render(rows: list[dict], digits: dict, quick: bool, seconds: float) -> str:
         f"{getattr(ai_edge_litert, '__version__', '?')}, Python {platform.python_version()}, "
         f"{os.cpu_count()} CPU cores",
         "",
-        "| family | input | float32 | dynamic | int8 | int8 / float32 | tflite (1 sample) | model(x) | "
+        "| family | input | float32 | dynamic | int8 | int8 / float32 | metadata | tflite (1 sample) | model(x) | "
         "model.predict | vs predict | vs model(x) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         ratio = r["int8"] / r["float32"]
         lines.append(
             f"| {r['family']} | {r['input']} | {_kib(r['float32'])} | {_kib(r['dynamic'])} | {_kib(r['int8'])} | "
-            f"{100 * ratio:.1f}% | {r['tflite_ms']:.3f} ms | {r['call_ms']:.2f} ms | {r['predict_ms']:.1f} ms | "
+            f"{100 * ratio:.1f}% | {r['metadata']:,} B | {r['tflite_ms']:.3f} ms | {r['call_ms']:.2f} ms | {r['predict_ms']:.1f} ms | "
             f"{r['predict_ms'] / r['tflite_ms']:,.0f}x | {r['call_ms'] / r['tflite_ms']:,.0f}x |"
         )
+    lines += [
+        "",
+        "MediaPipe Tasks `ImageClassifier` (image families; the camera file takes uint8 RGB, `camera=True`):",
+        "",
+        "| family | float32 file loads | camera file loads | MediaPipe (1 image) | raw interpreter (1 image) |",
+        "|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(f"| {r['family']} | {r['mp_float']} | {r['mp_camera']} | {_ms(r['mp_ms'])} | {_ms(r['mp_raw_ms'])} |")
     lines += [
         "",
         f"Digits (scikit-learn, 8x8x1, pixels / 16), `cnn` trained {digits['epochs']} epochs max, "
@@ -166,6 +238,10 @@ def render(rows: list[dict], digits: dict, quick: bool, seconds: float) -> str:
         f"| {100 * digits['keras']:.2f}% | {100 * digits['float32']:.2f}% | {100 * digits['int8']:.2f}% | "
         f"{digits['drop']:+.2f} points | {100 * digits['agreement']:.1f}% | {_kib(digits['float32_size'])} | "
         f"{_kib(digits['int8_size'])} |",
+        "",
+        f"Digits camera file (uint8 RGB in, grayscale and /255 inside): accuracy "
+        f"{100 * digits['camera_accuracy']:.2f}%, MediaPipe loads: {digits['camera_mp']}, "
+        f"MediaPipe {_ms(digits['camera_mp_ms'])} per image vs interpreter {_ms(digits['camera_tflite_ms'])}.",
         "",
     ]
     cnn = next((r for r in rows if r["family"] == "cnn"), None)

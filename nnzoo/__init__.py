@@ -6,7 +6,8 @@ load when first used.
 
 Train with `nnzoo.fit(model, X, y, ...)` (`model.fit` with a faster input
 pipeline for arrays), and a frozen-base transfer model with
-`nnzoo.fit_cached` (the base runs once).
+`nnzoo.fit_cached` (the base runs once). Score it with
+`nnzoo.evaluate(model, X, y)` (from `nnzoo.evaluation`, loaded on first use).
 
 Example:
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import importlib
 
+from nnzoo._compat import release_memory
 from nnzoo._io import save_model
 from nnzoo._registry import build, get_entry, list_models
 from nnzoo.models import (
@@ -44,18 +46,26 @@ __all__ = [
     "build_lstm",
     "build_transformer",
     "build_vgg16_transfer",
+    "evaluate",
     "fit",
     "fit_cached",
     "get_entry",
     "list_models",
     "reconstruction_error",
+    "release_memory",
     "save_model",
 ]
 
-_SUBMODULES = ("callbacks", "datasets", "evaluate", "export", "plots", "text", "tuning")
+_SUBMODULES = ("callbacks", "datasets", "evaluation", "export", "plots", "text", "tuning")
+#: Public functions of lazily loaded modules: name -> module.
+_LAZY_FUNCTIONS = {"evaluate": "nnzoo.evaluation"}
 
 
 def __getattr__(name: str):
     if name in _SUBMODULES:
         return importlib.import_module(f"nnzoo.{name}")
+    if name in _LAZY_FUNCTIONS:
+        value = getattr(importlib.import_module(_LAZY_FUNCTIONS[name]), name)
+        globals()[name] = value  # later lookups skip __getattr__
+        return value
     raise AttributeError(f"module 'nnzoo' has no attribute {name!r}")

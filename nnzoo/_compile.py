@@ -25,17 +25,22 @@ Common keyword options (all factories):
   out from the arguments before any layer exists, so a model that cannot
   fit is refused at once instead of allocating for seconds. Raise it, or
   pass `None` for no limit.
+- `dtype`: a Keras dtype policy for every layer (`"float32"`, `"float64"`,
+  `"mixed_bfloat16"`, `"mixed_float16"`, ... or a `keras.DTypePolicy`);
+  `None` (default) uses Keras's global policy. Under a mixed policy the
+  model's output layer computes in float32, as Keras's mixed-precision
+  guide advises. No global setting is changed.
 """
 
 from __future__ import annotations
 
 import contextlib
-import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from nnzoo._validation import check_choice, check_float, check_int, fail, fail_type, message, suggest
+from nnzoo._layers import check_dtype_policy, with_dtype_policy
+from nnzoo._validation import Boolean, Integer, Interval, check_choice, check_params, fail, fail_type, message, suggest
 
 OPTIMIZERS = ("adam", "adamw", "sgd", "sgd_momentum", "rmsprop", "nadam")
 _DEFAULT_LR = {"adam": 1e-3, "adamw": 1e-3, "sgd": 1e-2, "sgd_momentum": 1e-2, "rmsprop": 1e-3, "nadam": 1e-3}
@@ -77,6 +82,19 @@ _OPTION_DEFAULTS: dict[str, Any] = {
     "name": None,
     "kernel_initializer": None,
     "max_params": DEFAULT_MAX_PARAMS,
+    "dtype": None,
+}
+
+#: What the common options accept (None: the optimizer's or Keras's default).
+CONSTRAINTS = {
+    "learning_rate": Interval(0.0, low_inclusive=False, optional=True),
+    "momentum": Interval(0.0, 1.0, high_inclusive=False, optional=True),
+    "weight_decay": Interval(0.0, optional=True),
+    "clipnorm": Interval(0.0, low_inclusive=False, optional=True),
+    "clipvalue": Interval(0.0, low_inclusive=False, optional=True),
+    "steps_per_execution": Integer(),
+    "compile": Boolean(),
+    "max_params": Integer(optional=True),
 }
 
 
@@ -127,26 +145,12 @@ def parse_options(factory: str, options: dict[str, Any]) -> Options:
             "learning_rate, momentum, weight_decay and clipping set on the instance itself",
             optimizer=opt,
         )
-    if values["learning_rate"] is not None:
-        values["learning_rate"] = check_float("learning_rate", values["learning_rate"], low=0.0, low_inclusive=False)
-    for key in ("momentum",):
-        if values[key] is not None:
-            values[key] = check_float(key, values[key], low=0.0, high=1.0, high_inclusive=False)
-    for key in ("weight_decay",):
-        if values[key] is not None:
-            values[key] = check_float(key, values[key], low=0.0)
-    for key in ("clipnorm", "clipvalue"):
-        if values[key] is not None:
-            values[key] = check_float(key, values[key], low=0.0, low_inclusive=False)
+    values = check_params(values, CONSTRAINTS)
     if values["clipnorm"] is not None and values["clipvalue"] is not None:
         fail("`clipnorm` and `clipvalue` are exclusive", "at most one of them", clipnorm=values["clipnorm"], clipvalue=values["clipvalue"])
-    values["steps_per_execution"] = check_int("steps_per_execution", values["steps_per_execution"])
-    if not isinstance(values["compile"], bool):
-        fail_type("`compile` must be a bool", "True or False", compile=values["compile"])
     if values["name"] is not None and not isinstance(values["name"], str):
         fail_type("`name` must be a string", "e.g. 'my_cnn'", name=values["name"])
-    if values["max_params"] is not None:
-        values["max_params"] = check_int("max_params", values["max_params"])
+    values["dtype"] = check_dtype_policy(values["dtype"])
     strategy = values["strategy"]
     if strategy is not None and not callable(getattr(strategy, "scope", None)):
         fail_type("`strategy` must be a tf.distribute.Strategy", "e.g. tf.distribute.MirroredStrategy()", strategy=strategy)
@@ -211,6 +215,8 @@ def finish(make_graph: Callable[[], Any], opts: Options, *, loss: Any, metrics: 
     scope = opts.strategy.scope() if opts.strategy is not None else contextlib.nullcontext()
     with scope:
         model = make_graph()
+        if opts.dtype is not None:
+            model = with_dtype_policy(model, opts.dtype)
         if opts.compile:
             model.compile(
                 optimizer=make_optimizer(opts),
@@ -220,13 +226,6 @@ def finish(make_graph: Callable[[], Any], opts: Options, *, loss: Any, metrics: 
                 jit_compile=opts.jit_compile,
             )
     return model
-
-
-def check_positive_dim(name: str, value: Any) -> int:
-    """Validates a positive int dimension (kernel sizes, pool sizes, ...)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        fail_type(f"`{name}` must be an integer", "an int >= 1", **{name: value})
-    return check_int(name, value)
 
 
 def check_size(params: int | None, max_params: int | None, **received: Any) -> None:

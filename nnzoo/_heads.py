@@ -1,11 +1,8 @@
-"""Task heads: the one table from task to output activation, loss and metrics.
+"""Task heads: the output layer and compile settings of each task.
 
-| task | units | activation | loss | metrics |
-|---|---|---|---|---|
-| regression | num_outputs (1) | linear | mean squared error | MAE |
-| binary | 1 | sigmoid | binary cross-entropy | accuracy |
-| multiclass | num_classes | softmax | sparse categorical cross-entropy | accuracy |
-| multilabel | num_classes (labels) | sigmoid | binary cross-entropy | binary accuracy |
+The table from task to output activation, loss and metrics lives in
+`nnzoo._tasks` (`HEADS`); this module turns it into a `Head` for a
+factory, checking the class or output count.
 """
 
 from __future__ import annotations
@@ -13,16 +10,8 @@ from __future__ import annotations
 import numbers
 from dataclasses import dataclass
 
-from nnzoo._validation import check_choice, check_int, fail, fail_type
-
-TASKS = ("regression", "binary", "multiclass", "multilabel")
-
-_TABLE = {
-    "regression": ("linear", "mean_squared_error", ("mae",)),
-    "binary": ("sigmoid", "binary_crossentropy", ("accuracy",)),
-    "multiclass": ("softmax", "sparse_categorical_crossentropy", ("accuracy",)),
-    "multilabel": ("sigmoid", "binary_crossentropy", ("binary_accuracy",)),
-}
+from nnzoo._tasks import HEADS, TASKS, check_task
+from nnzoo._validation import check_int, fail, fail_type
 
 
 @dataclass(frozen=True)
@@ -59,10 +48,8 @@ def resolve_head(task: str, num_classes: int | None = None, num_outputs: int | N
         ValueError: Unknown task, a missing or too small `num_classes`, or a
             count given where the task takes none.
     """
-    if not isinstance(task, str):
-        fail_type("`task` must be a string", "one of " + ", ".join(map(repr, TASKS)), task=task)
-    task = check_choice("task", task, TASKS)
-    activation, loss, metrics = _TABLE[task]
+    task = check_task(task, TASKS)
+    activation, loss, metrics = HEADS[task]
     if num_classes is not None and (isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral)):
         fail_type("`num_classes` must be an integer", "an int >= 2", num_classes=num_classes)
     if task == "regression":

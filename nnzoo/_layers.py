@@ -9,7 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from nnzoo._validation import check_choice, check_float, fail_type
+from nnzoo._validation import Boolean, Interval, OneOf, check_params, fail, fail_type
+
+#: Examples of dtype policy names, for messages (any float Keras policy works).
+DTYPE_POLICIES = ("float32", "float64", "bfloat16", "float16", "mixed_bfloat16", "mixed_float16")
 
 #: Hidden activation -> matching default kernel initializer.
 ACTIVATIONS = {
@@ -22,6 +25,15 @@ ACTIVATIONS = {
     "tanh": "glorot_uniform",
     "sigmoid": "glorot_uniform",
     "linear": "glorot_uniform",
+}
+
+#: What every family's hidden-layer arguments accept.
+CONSTRAINTS = {
+    "activation": OneOf(tuple(ACTIVATIONS)),
+    "dropout": Interval(0.0, 1.0, high_inclusive=False),
+    "batch_norm": Boolean(),
+    "l1": Interval(0.0),
+    "l2": Interval(0.0),
 }
 
 
@@ -38,15 +50,11 @@ class Hidden:
 
     @classmethod
     def from_args(cls, activation="relu", dropout=0.0, batch_norm=False, l1=0.0, l2=0.0, kernel_initializer=None):
-        if not isinstance(activation, str):
-            fail_type("`activation` must be a string", "one of " + ", ".join(map(repr, ACTIVATIONS)), activation=activation)
-        activation = check_choice("activation", activation, tuple(ACTIVATIONS))
-        dropout = check_float("dropout", dropout, low=0.0, high=1.0, high_inclusive=False)
-        if not isinstance(batch_norm, bool):
-            fail_type("`batch_norm` must be a bool", "True or False", batch_norm=batch_norm)
-        l1 = check_float("l1", l1)
-        l2 = check_float("l2", l2)
-        return cls(activation, dropout, batch_norm, l1, l2, kernel_initializer)
+        values = check_params(
+            {"activation": activation, "dropout": dropout, "batch_norm": batch_norm, "l1": l1, "l2": l2},
+            CONSTRAINTS,
+        )
+        return cls(**values, kernel_initializer=kernel_initializer)
 
     @property
     def initializer(self):
@@ -108,3 +116,97 @@ class Hidden:
         return keras.layers.Conv2D(
             filters, kernel_size, padding=padding, activation=self.activation, name=name, **self.layer_kwargs()
         )(x)
+
+
+def check_dtype_policy(dtype: Any):
+    """Validates a `dtype` option: None, a float policy name, or a `keras.DTypePolicy`.
+
+    Returns:
+        None, or the `keras.DTypePolicy`.
+
+    Raises:
+        TypeError: For a value that is neither a string nor a policy.
+        ValueError: For an unknown name, or a quantized or non-float policy.
+    """
+    if dtype is None:
+        return None
+    import keras
+
+    expected = "None, a float dtype policy name (" + ", ".join(map(repr, DTYPE_POLICIES)) + ") or a keras.DTypePolicy"
+    if not isinstance(dtype, (str, keras.DTypePolicy)):
+        fail_type("`dtype` must be a dtype policy name or a keras.DTypePolicy", expected, dtype=dtype)
+    try:
+        policy = keras.dtype_policies.get(dtype)
+    except (ValueError, TypeError):
+        fail("Unknown `dtype` policy", expected, dtype=dtype)
+    if getattr(policy, "quantization_mode", None) is not None or not keras.backend.is_float_dtype(policy.variable_dtype) \
+            or not keras.backend.is_float_dtype(policy.compute_dtype):
+        fail("`dtype` must be a float policy (quantize after training instead)", expected, dtype=dtype)
+    return policy
+
+
+def _last_layers(model) -> list:
+    """The model's last layer, descending into nested models (autoencoder decoder, VGG head)."""
+    import keras
+
+    last = model.layers[-1]
+    return [last, *_last_layers(last)] if isinstance(last, keras.Model) else [last]
+
+
+def _retyped(config: dict, policy) -> dict:
+    """A layer config with `dtype` set to `policy`, in wrapped layers' configs too (Bidirectional's LSTMs)."""
+    import keras
+
+    out = {**config, "dtype": policy}
+    for key, value in config.items():
+        if key != "dtype" and isinstance(value, dict) and isinstance(value.get("config"), dict) \
+                and "dtype" in value["config"]:
+            nested = _retyped(value["config"], policy)
+            out[key] = {**value, "config": {**nested, "dtype": keras.saving.serialize_keras_object(policy)}}
+    return out
+
+
+def with_dtype_policy(model, policy):
+    """Returns a copy of a Functional model whose every layer uses `policy`.
+
+    The copy is made with `keras.models.clone_model` (nested models are
+    copied the same way), each layer re-created from its config with the
+    new `dtype`, float inputs in the policy's variable dtype, and every
+    weight copied over, so initial and fixed weights (the VGG preprocessing)
+    are the original's. Under a mixed policy the output layer computes in
+    float32. The original model is left as it was.
+
+    Args:
+        model: An uncompiled Functional `keras.Model`.
+        policy: A `keras.DTypePolicy` (see `check_dtype_policy`).
+
+    Returns:
+        The new model.
+    """
+    import keras
+
+    mixed = policy.compute_dtype != policy.variable_dtype
+    output_ids = {id(layer) for layer in _last_layers(model)} if mixed else set()
+
+    def retype(source):
+        def clone(layer):
+            if isinstance(layer, keras.Model):
+                return retype(layer)
+            own = keras.DTypePolicy(policy.variable_dtype) if id(layer) in output_ids else policy
+            return type(layer).from_config(_retyped(layer.get_config(), own))
+
+        inputs = [
+            keras.Input(
+                batch_shape=t.shape,
+                dtype=policy.variable_dtype if keras.backend.is_float_dtype(t.dtype) else t.dtype,
+                name=t.name,
+            )
+            for t in source.inputs
+        ]
+        copy = keras.models.clone_model(source, input_tensors=inputs if len(inputs) > 1 else inputs[0],
+                                        clone_function=clone)
+        return copy
+
+    new = retype(model)
+    new.set_weights(model.get_weights())
+    return new

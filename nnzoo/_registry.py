@@ -21,10 +21,9 @@ from typing import Any
 
 import numpy as np
 
+from nnzoo._tasks import TASKS
 from nnzoo._validation import message, suggest
 
-#: The supervised tasks a family supports unless it says otherwise.
-SUPERVISED_TASKS = ("regression", "binary", "multiclass", "multilabel")
 #: Sample rank and form of the input kinds that need one (tabular models flatten any rank).
 INPUT_RANKS = {"image": (3, "(height, width, channels)"), "sequence": (2, "(timesteps, features)")}
 
@@ -113,7 +112,7 @@ class Family:
     presets: Mapping[str, Variant]
     space: Any
     inputs: InputFacts
-    tasks: tuple[str, ...] = SUPERVISED_TASKS
+    tasks: tuple[str, ...] = TASKS
 
 
 @dataclass(frozen=True)
@@ -140,7 +139,7 @@ class ModelEntry:
     builder: Callable[..., Any]
     preset: Mapping[str, Any] = field(default_factory=dict)
     input_kind: str = "tabular"
-    tasks: tuple[str, ...] = SUPERVISED_TASKS
+    tasks: tuple[str, ...] = TASKS
     example_input_shape: tuple = (8,)
     description: str = ""
     space: Any = None

@@ -6,11 +6,13 @@ what was wrong, what was expected, then ``Received: name=value``.
 
 from __future__ import annotations
 
+import abc
 import difflib
 import math
 import numbers
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -53,7 +55,14 @@ def suggest(value: str, choices: Iterable[str]) -> str:
 
 
 def check_choice(name: str, value: Any, choices: Sequence[Any]) -> Any:
-    """Checks that `value` is one of `choices`; strings compare lower-case."""
+    """Checks that `value` is one of `choices`; strings compare lower-case.
+
+    Where every choice is a string (or None), a value of another type
+    raises TypeError (`must be a string`), so callers need no type check first.
+    """
+    names = [c for c in choices if c is not None]
+    if value is not None and not isinstance(value, str) and names and all(isinstance(c, str) for c in names):
+        fail_type(f"`{name}` must be a string", "one of " + ", ".join(repr(c) for c in choices), **{name: value})
     key = value.lower() if isinstance(value, str) else value
     if key in choices:
         return key
@@ -65,6 +74,13 @@ def check_choice(name: str, value: Any, choices: Sequence[Any]) -> Any:
             **{name: value},
         )
     )
+
+
+def check_bool(name: str, value: Any) -> bool:
+    """Checks for a plain bool (`True` or `False`, not 0/1 or a string)."""
+    if not isinstance(value, bool):
+        fail_type(f"`{name}` must be a bool", "True or False", **{name: value})
+    return value
 
 
 def check_int(name: str, value: Any, *, minimum: int = 1) -> int:
@@ -138,6 +154,121 @@ def check_input_shape(
                 input_shape=value,
             )
     return tuple(None if d is None else int(d) for d in shape)
+
+
+# --------------------------------------------------------------------------- #
+# Constraints as data: one table per factory, so one test can feed every
+# factory bad values (scikit-learn's `_parameter_constraints`, in nnzoo's voice).
+# --------------------------------------------------------------------------- #
+
+
+class Constraint(abc.ABC):
+    """A declared rule for one argument.
+
+    `check(name, value)` returns the cleaned value or raises in the house
+    voice (None passes where `optional`); `invalid()` gives values the rule
+    refuses, so a test can feed them to every factory that declares it.
+    """
+
+    optional: bool = False
+
+    def check(self, name: str, value: Any) -> Any:
+        if value is None and self.optional:
+            return None
+        return self._check(name, value)
+
+    @abc.abstractmethod
+    def _check(self, name: str, value: Any) -> Any:
+        """Checks a value that is not an allowed None."""
+
+    @abc.abstractmethod
+    def invalid(self) -> tuple:
+        """Values `check` refuses (each raises ValueError or TypeError)."""
+
+
+@dataclass(frozen=True)
+class OneOf(Constraint):
+    """One of `choices` (strings compare lower-case; a non-string is a TypeError)."""
+
+    choices: tuple
+    optional: bool = False
+
+    def _check(self, name: str, value: Any) -> Any:
+        return check_choice(name, value, self.choices)
+
+    def invalid(self) -> tuple:
+        return (3, "no-such-" + str(self.choices[0]))
+
+
+@dataclass(frozen=True)
+class Boolean(Constraint):
+    """`True` or `False`."""
+
+    optional: bool = False
+
+    def _check(self, name: str, value: Any) -> bool:
+        return check_bool(name, value)
+
+    def invalid(self) -> tuple:
+        return (1, "yes")
+
+
+@dataclass(frozen=True)
+class Interval(Constraint):
+    """A finite real number in a range (see `check_float`)."""
+
+    low: float = 0.0
+    high: float = math.inf
+    low_inclusive: bool = True
+    high_inclusive: bool = True
+    optional: bool = False
+
+    def _check(self, name: str, value: Any) -> float:
+        return check_float(name, value, low=self.low, high=self.high, low_inclusive=self.low_inclusive,
+                           high_inclusive=self.high_inclusive)
+
+    def invalid(self) -> tuple:
+        bad: list[Any] = ["0.5", True, math.nan, self.low if not self.low_inclusive else self.low - 1.0]
+        if self.high != math.inf:
+            bad.append(self.high if not self.high_inclusive else self.high + 1.0)
+        return tuple(bad)
+
+
+@dataclass(frozen=True)
+class Integer(Constraint):
+    """An int (not bool) of at least `minimum`."""
+
+    minimum: int = 1
+    optional: bool = False
+
+    def _check(self, name: str, value: Any) -> int:
+        return check_int(name, value, minimum=self.minimum)
+
+    def invalid(self) -> tuple:
+        return (1.5, True, self.minimum - 1)
+
+
+@dataclass(frozen=True)
+class Widths(Constraint):
+    """Layer widths: an int or a sequence of positive ints (see `check_units`)."""
+
+    allow_empty: bool = True
+    optional: bool = False
+
+    def _check(self, name: str, value: Any) -> tuple[int, ...]:
+        return check_units(name, value, allow_empty=self.allow_empty)
+
+    def invalid(self) -> tuple:
+        return ("64", (16, 0), (16, 2.5)) + (() if self.allow_empty else ((),))
+
+
+def check_params(values: Mapping[str, Any], constraints: Mapping[str, Constraint]) -> dict[str, Any]:
+    """Checks each value that has a constraint; returns all values, cleaned.
+
+    Raises:
+        ValueError, TypeError: From the first value its constraint refuses.
+    """
+    return {k: constraints[k].check(k, v) if k in constraints else v for k, v in values.items()}
 
 
 def check_output_path(path: Any, *, suffix: str, name: str = "path") -> str:

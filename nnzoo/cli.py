@@ -296,7 +296,7 @@ def _train(entry, train, test, *, epochs: int, batch_size: int, schedule: str, v
     import keras
 
     import nnzoo
-    from nnzoo.evaluate import evaluate
+    from nnzoo.evaluation import evaluate
     from nnzoo.training import train as train_recipe
 
     keras.utils.set_random_seed(seed)
@@ -524,7 +524,7 @@ def _cmd_evaluate(args: argparse.Namespace, out: Output) -> int:
     Example:
       nnzoo evaluate digits.keras --data digits
     """
-    from nnzoo.evaluate import evaluate
+    from nnzoo.evaluation import evaluate
 
     path = args.model_file
     _check_keras_file(path)
@@ -622,7 +622,7 @@ def _cmd_tune(args: argparse.Namespace, out: Output) -> int:
     path = _check_out(args.out or f"{entry.name}.tuned.keras")
     check_writable_folder(args.directory, what="tuning directory")  # before keras-tuner and TensorFlow load
     _load_tensorflow()
-    from nnzoo.evaluate import evaluate
+    from nnzoo.evaluation import evaluate
     from nnzoo.tuning import tune
 
     train, test = _training_data(entry, args, test_size, seed)
@@ -670,18 +670,22 @@ def _cmd_tune(args: argparse.Namespace, out: Output) -> int:
     arg("--test-size", type=float, default=None, metavar="F", help="held-out share (default: as in training, else 0.2)"),
     arg("--seed", type=int, default=None, metavar="N", help="seed of the split (default: as in training, else 0)"),
     arg("--allow-flex", action="store_true", help="allow TensorFlow (Flex) ops the LiteRT builtins lack"),
+    arg("--camera", action="store_true",
+        help="image models: the file takes camera frames (uint8 RGB), scaled to the training data's range inside"),
 )
 def _cmd_export(args: argparse.Namespace, out: Output) -> int:
     """Export a saved model to a TFLite file for mobile, and verify it.
 
     The file is run in the LiteRT interpreter and compared with the Keras
     model before it is renamed into place; a JSON sidecar beside it holds
-    class names and input normalisation. With data (given, or the data
-    'nnzoo train' recorded), int8 is calibrated on training rows and the
+    class names and input normalisation, and the file carries the same as
+    TFLite Metadata (labels inside) for MediaPipe and mobile apps. With
+    data (given, or the data 'nnzoo train' recorded), int8 is calibrated on training rows and the
     report shows the file's accuracy on the held-out rows.
 
     Example:
       nnzoo export digits.keras --quantize int8 --out digits.tflite
+      nnzoo export digits.keras --camera    # runs on camera frames in MediaPipe
     """
     from nnzoo.export import to_tflite
 
@@ -710,6 +714,8 @@ def _cmd_export(args: argparse.Namespace, out: Output) -> int:
             kwargs["input_normalization"] = held_out.input_normalization
         if quantize == "int8":
             kwargs["representative_data"] = train.X[:200]
+    if args.camera:
+        kwargs["camera"] = True
     from nnzoo._startup import filtered_stderr
 
     with filtered_stderr():  # LiteRT's per-interpreter XNNPACK notice; anything else passes

@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from nnzoo._tasks import CLASSIFICATION, check_task, infer_task, task_arguments
 from nnzoo._validation import check_choice, check_float, check_int, fail, fail_type, message, suggest
 
 __all__ = [
@@ -54,10 +55,7 @@ __all__ = [
 ]
 
 #: Tasks a single target column can have.
-COLUMN_TASKS = ("regression", "binary", "multiclass")
-#: An integer-valued numeric target with at most this many distinct values
-#: is read as classes; more, and it is a regression target.
-MAX_INFERRED_CLASSES = 20
+COLUMN_TASKS = ("regression", *CLASSIFICATION)
 
 #: Digits' pixels are 0..16; the models see them in [0, 1].
 DIGITS_SCALE = 1.0 / 16.0
@@ -154,16 +152,7 @@ class Dataset:
         >>> data = nnzoo.datasets.load("wine")
         >>> model = nnzoo.build("ffnn", data.input_shape, **data.build_kwargs())
         """
-        if self.task == "reconstruction":
-            return {}
-        if self.task == "regression":
-            kwargs: dict[str, Any] = {"task": "regression"}
-            if self.y is not None and self.y.ndim == 2 and self.y.shape[1] > 1:
-                kwargs["num_outputs"] = int(self.y.shape[1])
-            return kwargs
-        if self.task == "binary":
-            return {"task": "binary"}
-        return {"task": self.task, "num_classes": self.num_classes}
+        return task_arguments(self.task, self.y, num_classes=self.num_classes)
 
     def split(self, test_size: float = 0.2, *, seed: int = 0) -> tuple[Dataset, Dataset]:
         """Splits the rows into shuffled train and test parts.
@@ -189,7 +178,7 @@ class Dataset:
         >>> train, test = nnzoo.datasets.load("digits").split(0.2, seed=0)
         """
         test_size = _check_test_size(test_size, allow_none=False)
-        strat = self.y if self.task in ("binary", "multiclass") and self.y is not None else None
+        strat = self.y if self.task in CLASSIFICATION and self.y is not None else None
         train_idx, test_idx = _split_indices(len(self), strat, test_size, seed)
         return self._take(train_idx), self._take(test_idx)
 
@@ -583,7 +572,7 @@ class Preprocessor:
                 target=self.target,
                 missing=missing,
             )
-        task = _infer_task(values) if self.task is None else check_choice("task", self.task, COLUMN_TASKS)
+        task = _infer_task(values) if self.task is None else check_task(self.task, COLUMN_TASKS)
         if task == "regression":
             try:
                 values.to_numpy(dtype="float64")
@@ -976,11 +965,11 @@ def from_dataframe(
     labelled = target is not None and target in frame.columns
     if preprocessor is None:
         _check_column(target, list(frame.columns), "target")
-        task = _infer_task(frame[target]) if task is None else check_choice("task", task, COLUMN_TASKS)
+        task = _infer_task(frame[target]) if task is None else check_task(task, COLUMN_TASKS)
     else:
         task = preprocessor.task_
     strat = None
-    if test_size is not None and labelled and task in ("binary", "multiclass"):
+    if test_size is not None and labelled and task in CLASSIFICATION:
         strat = _labels(frame[target])
     parts = [np.arange(len(frame))] if test_size is None else list(_split_indices(len(frame), strat, test_size, seed))
 
@@ -1126,9 +1115,7 @@ def example_data(name: str, n: int = 64, *, task: str | None = None, seed: int =
     if task is None:
         task = _default_task(entry)
     else:
-        if not isinstance(task, str):
-            fail_type("`task` must be a string", "one of " + ", ".join(map(repr, entry.tasks)), task=task)
-        task = check_choice("task", task, entry.tasks)
+        task = check_task(task, entry.tasks)
     rng = np.random.default_rng(_check_seed(seed))
     shape = tuple(entry.example_input_shape)
     common = dict(feature_names=_step_names(math.prod(shape)), kind=entry.input_kind, name=f"example:{entry.name}")
@@ -1224,21 +1211,15 @@ def _labels(values) -> np.ndarray:
 
 
 def _infer_task(values) -> str:
-    """binary / multiclass / regression from a target column."""
+    """binary / multiclass / regression from a target column, by `nnzoo._tasks.infer_task`."""
     import pandas as pd
 
     series = pd.Series(values).dropna()
-    distinct = series.nunique()
-    if distinct < 2:
+    if series.nunique() < 2:
         fail("The target has a single distinct value", "at least two classes or a varying number",
              target=getattr(values, "name", None), values=series.unique()[:3].tolist())
-    numeric = pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)
-    if numeric:
-        arr = series.to_numpy(dtype="float64")
-        integral = bool(np.all(np.mod(arr, 1) == 0))
-        if not integral or distinct > MAX_INFERRED_CLASSES or 2 * distinct > len(series):
-            return "regression"
-    return "binary" if distinct == 2 else "multiclass"
+    numeric = pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype)
+    return infer_task(series if numeric else series.astype(str), name="target")
 
 
 def _check_test_size(test_size, *, allow_none: bool = True):

@@ -149,7 +149,7 @@ def plot_confusion_matrix(
 
     Args:
         cm_or_result: A square array (rows = true class, columns =
-            predicted class) or an `nnzoo.evaluate.Evaluation`.
+            predicted class) or an `nnzoo.evaluation.Evaluation`.
         labels: Class names (default: the result's labels, or 0..k-1).
         normalize: Show each row as shares of the true class.
         title: Figure title (default: accuracy, when known).
@@ -164,7 +164,7 @@ def plot_confusion_matrix(
 
     Example:
 
-    >>> result = nnzoo.evaluate.evaluate(model, test)
+    >>> result = nnzoo.evaluate(model, test)
     >>> fig = plot_confusion_matrix(result, path="confusion.png")
     """
     accuracy = None

@@ -270,7 +270,7 @@ def _adapter(cls_name, *args, **kwargs):
 
 
 def _evaluate(*args, **kwargs):
-    from nnzoo.evaluate import evaluate
+    from nnzoo.evaluation import evaluate
 
     return evaluate(*args, **kwargs)
 

@@ -24,4 +24,7 @@ def test_bench_export_quick_prints_its_tables():
     for family in ("ffnn", "cnn", "lstm"):
         assert f"| {family} |" in out
     assert "Digits (scikit-learn" in out
+    assert "| family | float32 file loads | camera file loads | MediaPipe (1 image) |" in out
+    assert "| cnn | no: " in out  # a one-channel float file: MediaPipe refuses it; the camera file loads
+    assert "MediaPipe loads: yes" in out
     assert "CNN int8 file <= 30% of float32" in out

@@ -60,7 +60,7 @@ def test_help_answers_without_tensorflow():
 
 
 def test_library_modules_import_without_heavy_dependencies():
-    code = ("import sys, nnzoo.datasets, nnzoo.evaluate, nnzoo.plots, nnzoo.cli, nnzoo.__main__; "
+    code = ("import sys, nnzoo.datasets, nnzoo.evaluation, nnzoo.plots, nnzoo.cli, nnzoo.__main__; "
             "print(sorted({m.split('.')[0] for m in sys.modules} & "
             "{'tensorflow', 'keras', 'pandas', 'sklearn', 'matplotlib'}))")
     proc, _ = _python("-c", code)
@@ -169,6 +169,20 @@ def test_export_int8_from_training_metadata(tmp_path, capsys):
     norm = sidecar["input"]["normalization"]
     assert norm == train.input_normalization and norm["formula"] == "(x - mean) / std"
     assert norm["columns"] == list(train.feature_names) and len(norm["mean"]) == 4
+
+
+def test_export_camera_takes_uint8_frames_in_the_training_range(tmp_path, capsys):
+    pytest.importorskip("ai_edge_litert")
+    model_path = tmp_path / "digits.keras"
+    assert cli.main(["train", "cnn_small", "--data", "digits", "--epochs", "1", "--out", str(model_path)]) == 0
+    capsys.readouterr()
+    code, report = _main_json(capsys, "export", str(model_path), "--camera")
+    assert code == 0 and report["camera"] and report["verified"]
+    assert report["input_dtype"] == "uint8" and report["input_shape"] == [None, 8, 8, 3]
+    assert any("scaled to [0, 1] and converted to grayscale" in note for note in report["notes"])
+    sidecar = json.loads((tmp_path / "digits.tflite.json").read_text())
+    assert sidecar["tflite_metadata"]["inputs"][0]["color_space"] == "RGB"
+    assert sidecar["tflite_metadata"]["outputs"][0]["associated_files"][0]["name"] == "labels.txt"
 
 
 @pytest.mark.parametrize("argv,fragment", [

@@ -210,7 +210,8 @@ def test_from_dataframe_encodes_and_infers():
         ([0, 1] * 10, "binary"),
         ([0, 1, 2, 3] * 5, "multiclass"),
         (list(np.linspace(0, 1, 20)), "regression"),
-        (list(range(20)), "regression"),  # as many values as rows: numbers, not classes
+        (list(range(20)), "multiclass"),  # integers are classes, however many (scikit-learn's rule)
+        ([float(v) for v in range(20)], "regression"),  # floats are values, even whole ones
         ([True, False] * 10, "binary"),
     ],
 )

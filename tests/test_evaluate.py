@@ -8,7 +8,7 @@ from sklearn.linear_model import LogisticRegression, Ridge
 
 import nnzoo
 from nnzoo.datasets import load
-from nnzoo.evaluate import Evaluation, evaluate
+from nnzoo.evaluation import Evaluation, evaluate
 
 
 
@@ -136,3 +136,10 @@ def test_errors(call, exc, error):
     with pytest.raises(exc, match=error) as info:
         call()
     assert "Received:" in str(info.value)
+
+
+def test_evaluate_is_a_function_at_the_top_level():
+    import nnzoo.evaluation
+
+    assert nnzoo.evaluate is nnzoo.evaluation.evaluate and "evaluate" in nnzoo.__all__
+    assert callable(nnzoo.evaluate) and nnzoo.evaluate.__module__ == "nnzoo.evaluation"

@@ -144,6 +144,38 @@ def test_bad_input_fails_before_any_conversion(tmp_path, no_conversion):
     assert list(tmp_path.iterdir()) == []
 
 
+BAD_METADATA = [
+    # (model, options, error, message): metadata and camera input, refused before conversion
+    ("ffnn_small", {"class_names": ["a", "b"]}, ValueError, r"class_names.*3 names"),
+    ("cnn_small", {"input_normalization": {"mean": [0.5, 0.5], "std": [0.2, 0.2]}}, ValueError,
+     r"mean and std.*lists of 1 or 1 numbers.*Received: mean=\[0\.5, 0\.5\]"),
+    ("ffnn_small", {"input_normalization": {"mean": [0.0] * 3, "std": [1.0] * 3}}, ValueError, "lists of 1 or 4 numbers"),
+    ("ffnn_small", {"input_normalization": {"mean": [0.0], "std": [0.0]}}, ValueError, "std must not be zero"),
+    ("ffnn_small", {"metadata": {"auther": "me"}}, ValueError, r"Unknown `metadata` fields.*Received: metadata="),
+    ("ffnn_small", {"metadata": {"version": 2}}, TypeError, "metadata` values must be strings"),
+    ("ffnn_small", {"metadata": "yes"}, TypeError, "bool or a dict"),
+    ("ffnn_small", {"camera": True, "input_range": (0, 1)}, ValueError, r"camera=True needs an image model.*input_shape=\(4,\)"),
+    ("cnn_small", {"camera": True, "input_range": (0, 1), "int8_io": True, "quantize": "int8",
+                   "representative_data": np.zeros((2, 8, 8, 1))}, ValueError, "int8_io=False"),
+    ("cnn_small", {"camera": True}, ValueError, r"needs the range.*input_range=\(low, high\)"),
+    ("cnn_small", {"camera": 1}, TypeError, "`camera` must be a bool"),
+    ("cnn_small", {"input_range": (1, 0)}, ValueError, "low < high"),
+    ("cnn_small", {"input_range": (0, 1, 2)}, TypeError, "two numbers"),
+    ("conv_autoencoder", {"class_names": [str(i) for i in range(1)]}, ValueError, "not a vector"),
+]
+
+
+@pytest.mark.parametrize("name, options, error, match", BAD_METADATA)
+def test_bad_metadata_fails_before_any_conversion(name, options, error, match, tmp_path, no_conversion):
+    entry = nnzoo.get_entry(name)
+    shape = (4,) if name == "ffnn_small" else (8, 8, 1)
+    kwargs = build_kwargs(entry, "multiclass" if entry.supervised else "reconstruction")
+    model = nnzoo.build(name, shape, **kwargs)
+    with pytest.raises(error, match=match):
+        to_tflite(model, tmp_path / "m.tflite", **options)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_model_that_is_not_built_is_refused(tmp_path, no_conversion):
     unbuilt = keras.Sequential([keras.layers.Dense(2)])
     with pytest.raises(ValueError, match="not built"):
@@ -197,6 +229,7 @@ def good_file(tmp_path_factory):
     model, _, _ = _model_and_data("ffnn_small")
     path = tmp_path_factory.mktemp("good") / "m.tflite"
     to_tflite(model, path, class_names=["a", "b", "c"], latency_runs=0)
+    assert b"TFLITE_METADATA" in path.read_bytes()
     return path.read_bytes(), (path.parent / "m.tflite.json").read_bytes()
 
 
@@ -225,7 +258,7 @@ def test_failed_verification_keeps_the_old_file(tmp_path, monkeypatch, good_file
     _unchanged(tmp_path, path, old, old_side)
 
 
-@pytest.mark.parametrize("where", ["sidecar", "interrupt"])
+@pytest.mark.parametrize("where", ["sidecar", "interrupt", "metadata"])
 def test_an_error_midway_keeps_the_old_file(where, tmp_path, monkeypatch, good_file):
     model, X, path, old, old_side = _good_export(tmp_path, good_file)
 
@@ -234,6 +267,8 @@ def test_an_error_midway_keeps_the_old_file(where, tmp_path, monkeypatch, good_f
 
     if where == "sidecar":
         monkeypatch.setattr(_tflite.json, "dump", boom)
+    elif where == "metadata":  # the metadata is written into the temporary file, before the rename
+        monkeypatch.setattr(_tflite._metadata, "metadata_flatbuffer", boom)
     else:
         monkeypatch.setattr(_tflite.TFLiteModel, "predict", boom)
     with pytest.raises((OSError, KeyboardInterrupt)):
@@ -289,3 +324,58 @@ def test_sidecar_false_removes_a_stale_sidecar(tmp_path, good_file):
     assert report.sidecar_path is None and not (tmp_path / "m.tflite.json").exists()
     assert any("old sidecar" in note for note in report.notes)
     assert TFLiteModel(path).metadata is None
+
+
+# ------------------------------------------------- models on JAX / PyTorch
+def test_another_backend_converts_in_a_tensorflow_child_and_verifies_here(tmp_path, monkeypatch):
+    model, X, y = _model_and_data("ffnn_small", n=12)
+    monkeypatch.setattr(keras.backend, "backend", lambda: "jax")  # what to_tflite sees on JAX
+    path = tmp_path / "m.tflite"
+    report = to_tflite(model, path, sample_data=X, labels=y, class_names=["a", "b", "c"], latency_runs=0)
+    assert report.verified and report.path == str(path) and report.file_size_bytes == path.stat().st_size
+    assert any("converted under TensorFlow in a child process" in n and "original jax model" in n for n in report.notes)
+    assert report.signature["input"] == "features" and report.metadata_size_bytes > 0
+    np.testing.assert_allclose(TFLiteModel(path).predict(X), np.asarray(model(X)), atol=report.tolerance)
+    side = json.loads((tmp_path / "m.tflite.json").read_text())
+    assert side["file"] == "m.tflite" and side["converted_from_backend"] == "jax"
+    assert side["verification"]["against"] == "the original jax model"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.tflite", "m.tflite.json"]
+
+
+def test_another_backend_reports_the_childs_error_and_keeps_the_old_file(tmp_path, monkeypatch, good_file):
+    _, _, path, old, old_side = _good_export(tmp_path, good_file)
+    monkeypatch.setattr(keras.backend, "backend", lambda: "torch")
+    with pytest.raises((TypeError, ValueError), match="_Cumprod"):  # safe mode: no unregistered code loads
+        to_tflite(_flex_model(), path, latency_runs=0)
+    _unchanged(tmp_path, path, old, old_side)
+
+
+JAX_SCRIPT = """
+import json, numpy as np, nnzoo
+from nnzoo.export import to_tflite, TFLiteModel
+model = nnzoo.build("lstm", (10, 3), units=(8,), task="binary")
+X = np.random.default_rng(0).normal(size=(8, 10, 3)).astype("float32")
+report = to_tflite(model, "{path}", sample_data=X, latency_runs=0)
+import keras
+diff = float(np.max(np.abs(TFLiteModel("{path}").predict(X) - keras.ops.convert_to_numpy(model(X)))))
+print(json.dumps({{"verified": report.verified, "notes": report.notes, "diff": diff, "tol": report.tolerance}}))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_a_model_trained_on_jax_or_torch_exports(backend, tmp_path):
+    import importlib.util
+    import os
+    import subprocess
+    import sys
+
+    if importlib.util.find_spec(backend) is None:
+        pytest.skip(f"{backend} is not installed")
+    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run([sys.executable, "-c", JAX_SCRIPT.format(path=tmp_path / "m.tflite")],
+                          capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["verified"] and out["diff"] <= out["tol"]
+    assert any(f"original {backend} model" in note for note in out["notes"])

@@ -46,7 +46,10 @@ def test_heavy_modules_load_only_where_needed():
         "nnzoo": "import nnzoo\n_mark('nnzoo')\nimport keras\n_mark('keras')\n"
                  "nnzoo.build_ffnn((4,), task='binary')\n_mark('build')\n",
         "callbacks": "import nnzoo.callbacks\n_mark('callbacks')\n",
+        "evaluate": "import nnzoo\nnnzoo.evaluate\n_mark('evaluate')\n",
     })
+    # `nnzoo.evaluate` is a function, loaded on first use; scikit-learn waits until it scores.
+    assert marks["evaluate"]["evaluate"] == []
     # `import nnzoo` loads none of them, not even keras.
     assert marks["nnzoo"]["nnzoo"] == []
     # `import keras` itself imports some (pandas, scikit-learn, matplotlib, scipy when installed):

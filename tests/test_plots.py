@@ -11,7 +11,7 @@ matplotlib.use("Agg")
 from matplotlib.figure import Figure  # noqa: E402
 
 from nnzoo import plots  # noqa: E402
-from nnzoo.evaluate import evaluate  # noqa: E402
+from nnzoo.evaluation import evaluate  # noqa: E402
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 HISTORY = {

@@ -13,7 +13,8 @@ import pytest
 
 import nnzoo
 from nnzoo.tuning import TuneResult, hypermodel, tune
-from nnzoo.tuning._data import infer_task, prepare
+from nnzoo._tasks import infer_task
+from nnzoo.tuning._data import prepare
 from nnzoo.tuning._spaces import SPACES, factory_arguments
 
 FAMILIES = sorted(SPACES)

@@ -29,7 +29,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from nnzoo.tuning._sklearn import ZooAutoencoder, ZooClassifier, ZooRegressor
 
 # The configuration scikit-learn's checks run with. Plain SGD at a high rate
-# learns the checks' small problems in two epochs (accuracy 0.90-0.95 where
+# learns the checks' small problems in three epochs (accuracy 0.90-0.95 where
 # 0.83 is asked, R^2 0.64 where 0.5 is asked) and traces a smaller graph than
 # Adam; one step per graph call and no Keras metrics keep tracing cheap.
 # float64 makes results reproducible to round-off, and batch_size=32 holds
@@ -37,7 +37,7 @@ from nnzoo.tuning._sklearn import ZooAutoencoder, ZooClassifier, ZooRegressor
 # one batch: full-batch training, where a weight of k is exactly k copies.
 CHECK_CONFIG = dict(
     model__hidden_units=(16,),
-    epochs=2,
+    epochs=3,
     batch_size=32,
     optimizer="sgd",
     optimizer__learning_rate=0.1,
@@ -82,10 +82,72 @@ def _clear_session_after_module():
     keras.backend.clear_session()
 
 
+def _expected_failures(estimator):
+    return estimator.expected_failed_checks()
+
+
 @pytest.mark.slow
-@parametrize_with_checks([ZooClassifier(**CHECK_CONFIG), ZooRegressor(**CHECK_CONFIG)])
+@parametrize_with_checks(
+    [ZooClassifier(**CHECK_CONFIG), ZooRegressor(**CHECK_CONFIG)],
+    expected_failed_checks=_expected_failures,
+    xfail_strict=True,
+)
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
+
+
+# The estimators as the README builds them. Only `epochs` is lowered (the
+# default is 100): these checks fail or pass for the same reasons at any
+# epoch count (batching and float32 rounding), and at 100 epochs the ten
+# fits below take several minutes on two CPU cores.
+DEFAULTS = [ZooClassifier("ffnn", random_state=0, epochs=20), ZooRegressor("ffnn", random_state=0, epochs=20)]
+# The checks that training and numerics decide; the rest (parameters, input
+# validation, pickling, tags) do not depend on the configuration and run on
+# CHECK_CONFIG above.
+TRAINING_CHECKS = (
+    "check_sample_weight_equivalence_on_dense_data",
+    "check_methods_subset_invariance",
+    "check_methods_sample_order_invariance",
+    "check_classifiers_train",
+    "check_regressors_train",
+    "check_fit_idempotent",
+)
+
+
+def _default_checks():
+    from sklearn.utils.estimator_checks import estimator_checks_generator
+
+    for estimator in DEFAULTS:
+        for item in estimator_checks_generator(
+            estimator, expected_failed_checks=estimator.expected_failed_checks(), mark="xfail", xfail_strict=True
+        ):
+            # An expected failure comes as a pytest.param carrying its xfail mark.
+            (est, check), marks = (item.values, item.marks) if hasattr(item, "marks") else (item, ())
+            name = getattr(check, "func", check).__name__
+            if name in TRAINING_CHECKS:
+                yield pytest.param(est, check, marks=marks, id=f"{type(estimator).__name__}-{name}")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("estimator, check", list(_default_checks()))
+def test_sklearn_checks_on_defaults(estimator, check):
+    check(estimator)
+
+
+def test_expected_failed_checks_follow_the_configuration():
+    sw = "check_sample_weight_equivalence_on_dense_data"
+    float32 = {sw, "check_methods_subset_invariance", "check_methods_sample_order_invariance"}
+    assert set(ZooClassifier("ffnn", random_state=0).expected_failed_checks()) == float32
+    assert set(ZooRegressor("ffnn", random_state=0).expected_failed_checks()) == float32
+    assert ZooClassifier(**CHECK_CONFIG).expected_failed_checks() == {}
+    assert ZooRegressor(**CHECK_CONFIG).expected_failed_checks() == {}
+    # float64 alone is not enough while batches are smaller than the check's data.
+    assert set(ZooRegressor(dtype="float64", batch_size=8).expected_failed_checks()) == {sw}
+    assert set(ZooRegressor(**{**CHECK_CONFIG, "fit__batch_size": 8}).expected_failed_checks()) == {sw}
+    # The reasons name the cause and the configuration that passes.
+    reasons = ZooRegressor().expected_failed_checks()
+    assert "Mini-batch" in reasons[sw] and "dtype='float64'" in reasons[sw]
+    assert "float32" in reasons["check_methods_subset_invariance"]
 
 
 @pytest.fixture(scope="module")
@@ -181,8 +243,14 @@ def test_unknown_and_managed_params_fail_clearly(blobs):
         ZooClassifier("fnn").fit(X, y)
     with pytest.raises(ValueError, match=r"does not support task='binary'.*Received: model='autoencoder'"):
         ZooClassifier("autoencoder").fit(X, y)
-    with pytest.raises(ValueError, match=r"Unknown `dtype`"):
-        ZooClassifier(dtype="float16").fit(X, y)
+    with pytest.raises(ValueError, match=r"Unknown `dtype` policy.*Received: dtype='float17'"):
+        ZooClassifier(dtype="float17").fit(X, y)
+    with pytest.raises(ValueError, match=r"must be a float policy.*Received: dtype='int32'"):
+        ZooClassifier(dtype="int32").fit(X, y)
+    with pytest.raises(TypeError, match=r"dtype policy name.*Received: dtype=64"):
+        ZooClassifier(dtype=64).fit(X, y)
+    with pytest.raises(ValueError, match=r"Pass the dtype policy as `dtype=`"):
+        ZooClassifier(model__dtype="float64").fit(X, y)
     with pytest.raises(ValueError, match=r"`epochs` is too small"):
         ZooClassifier(epochs=0).fit(X, y)
 
@@ -456,3 +524,76 @@ def test_bad_input_errors(blobs):
         clf.predict(X[:, :2])
     with pytest.raises(ValueError, match=r"Received: X with 8 NaN values in columns \[0, 1, 2, 3\]"):
         clf.predict(np.full((2, 4), np.nan))
+
+
+# --------------------------------------------------------------------------- #
+# No global state
+# --------------------------------------------------------------------------- #
+
+
+def test_random_state_reproduces_fits_and_touches_no_global_random_state(blobs):
+    import random
+
+    X, y = blobs
+    np_state, py_state = np.random.get_state(), random.getstate()
+    config = fast(model__dropout=0.2)
+    a = ZooClassifier(**config).fit(X, y).predict_proba(X)
+    b = ZooClassifier(**config).fit(X, y).predict_proba(X)
+    other = ZooClassifier(**{**config, "random_state": 1}).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(a, b)
+    assert np.abs(a - other).max() > 1e-3
+    after = np.random.get_state()
+    assert after[0] == np_state[0] and np.array_equal(after[1], np_state[1]) and after[2:] == np_state[2:]
+    assert random.getstate() == py_state
+    # Shuffling is seeded too: a warm second fit repeats exactly.
+    c = ZooRegressor(**fast(warm_start=True)).fit(X, X[:, 0]).fit(X, X[:, 0]).predict(X)
+    d = ZooRegressor(**fast(warm_start=True)).fit(X, X[:, 0]).fit(X, X[:, 0]).predict(X)
+    np.testing.assert_array_equal(c, d)
+
+
+class _FloatxWatch(keras.callbacks.Callback):
+    """Records `keras.config.floatx()` and the global dtype policy at every batch.
+
+    The record is a class attribute: the adapter fits with deep copies of
+    its callbacks.
+    """
+
+    seen: set = set()
+
+    def on_train_batch_begin(self, batch, logs=None):
+        _FloatxWatch.seen.add((keras.config.floatx(), keras.config.dtype_policy().name))
+
+
+def test_dtype_policies_are_per_model_and_threads_do_not_interfere(blobs):
+    import threading
+
+    X, y = blobs
+    floatx = keras.config.floatx()
+    results, errors = {}, []
+
+    _FloatxWatch.seen = set()
+
+    def fit(dtype):
+        try:
+            est = ZooRegressor(**fast(epochs=3, batch_size=8, dtype=dtype, callbacks=[_FloatxWatch()]))
+            est.fit(X, X[:, 0])
+            results[dtype] = (est, est.predict(X))
+        except Exception as err:  # noqa: BLE001 - re-raised below
+            errors.append(err)
+
+    threads = [threading.Thread(target=fit, args=(d,)) for d in ("float64", "mixed_bfloat16", "float32")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert keras.config.floatx() == floatx and keras.config.dtype_policy().name == floatx
+    assert _FloatxWatch.seen == {(floatx, floatx)}  # never switched, even during another thread's fit
+    for dtype, (est, pred) in results.items():
+        policies = {layer.dtype_policy.name for layer in est.model_.layers[1:-1]}
+        assert policies == {dtype}, (dtype, policies)
+        assert pred.dtype == np.float64 and np.all(np.isfinite(pred))
+    # float64 weights and float32 output under the mixed policy.
+    assert results["float64"][0].model_.layers[-1].kernel.dtype == "float64"
+    mixed = results["mixed_bfloat16"][0].model_
+    assert mixed.layers[1].compute_dtype == "bfloat16" and mixed.layers[-1].compute_dtype == "float32"

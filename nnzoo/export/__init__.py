@@ -5,7 +5,9 @@ layers included), optionally quantizes (`"dynamic"`, `"float16"`, `"int8"`),
 runs the written file in the LiteRT interpreter against the Keras model, and
 returns an `ExportReport` (size, ops, max difference, class agreement,
 latency). `TFLiteModel(path).predict(X)` runs an exported file on a batch of
-any size.
+any size. The file carries standard TFLite Metadata (labels, normalisation,
+colour space), so MediaPipe Tasks run it as it is; `camera=True` makes an
+image model take uint8 RGB camera frames.
 
 TensorFlow and `ai_edge_litert` load only when these are called;
 `ai-edge-litert` is the optional extra `nnzoo[litert]`.

@@ -59,6 +59,8 @@ def convert(
     builtins_only: bool,
     int8_io: bool,
     batch_sizes: Sequence[int | None] = (None, 1),
+    input_name: str = "input",
+    output_name: str | None = None,
 ) -> Conversion:
     """Converts a built, single-input Keras model to TFLite bytes.
 
@@ -74,6 +76,9 @@ def convert(
         builtins_only: Refuse Flex (`SELECT_TF_OPS`) ops.
         int8_io: With `"int8"`, make the input and output tensors int8.
         batch_sizes: Batch sizes of the input signature to try.
+        input_name: The signature's input name (`"image"`, `"features"`).
+        output_name: The signature's output name (`"probabilities"`);
+            `None` leaves TensorFlow's `output_0`.
 
     Returns:
         A `Conversion`.
@@ -88,7 +93,7 @@ def convert(
     for flex in (False,) if builtins_only else (False, True):
         for batch in batch_sizes:
             try:
-                content = _convert_once(model, batch, flex, quantize, representative_data, int8_io)
+                content = _convert_once(model, batch, flex, quantize, representative_data, int8_io, input_name, output_name)
             except Exception as exc:  # the converter raises several types (ConverterError, ValueError, ...)
                 failed.append((batch, flex, exc))
                 continue
@@ -128,19 +133,23 @@ def convert(
     ) from last
 
 
-def _convert_once(model, batch, flex, quantize, representative_data, int8_io) -> bytes:
+def _convert_once(model, batch, flex, quantize, representative_data, int8_io, input_name, output_name) -> bytes:
     import keras
     import tensorflow as tf
 
     shape = (batch, *tuple(model.inputs[0].shape)[1:])
+    dtype = tf.as_dtype(str(model.inputs[0].dtype))  # float32, or uint8 for camera pixels
+    if output_name is None:
+        serve = functools.partial(model.__call__, training=False)
+    else:
+
+        def serve(x):
+            return {output_name: model(x, training=False)}
+
     with tempfile.TemporaryDirectory(prefix="nnzoo_tflite_") as folder:
         archive = keras.export.ExportArchive()
         archive.track(model)
-        archive.add_endpoint(
-            "serve",
-            functools.partial(model.__call__, training=False),
-            input_signature=[tf.TensorSpec(shape, tf.float32, name="input")],
-        )
+        archive.add_endpoint("serve", serve, input_signature=[tf.TensorSpec(shape, dtype, name=input_name)])
         archive.write_out(folder, verbose=False)
 
         converter = tf.lite.TFLiteConverter.from_saved_model(folder)
@@ -153,7 +162,7 @@ def _convert_once(model, batch, flex, quantize, representative_data, int8_io) ->
         if quantize == "float16":
             converter.target_spec.supported_types = [tf.float16]
         if quantize == "int8":
-            samples = np.asarray(representative_data, dtype="float32")
+            samples = np.asarray(representative_data, dtype=dtype.as_numpy_dtype)
 
             def representative_dataset():
                 for sample in samples:

@@ -51,6 +51,13 @@ class ExportReport:
         latency_ms: Mean single-sample latency in milliseconds: `"tflite"`
             (interpreter invoke), `"model_call"` (`model(x, training=False)`)
             and `"model_predict"` (`model.predict(x)`). Empty if not timed.
+        signature: `{"key": ..., "input": ..., "output": ...}`: the file's
+            signature and its tensor names (`"image"` in, `"probabilities"`
+            out), which apps and `TFLiteModel` run by.
+        metadata_size_bytes: Bytes the embedded TFLite Metadata and its
+            associated files (`labels.txt`) add to the file; 0 without.
+        camera: Whether the file takes camera frames (RGB uint8 pixels)
+            with the conversion inside (`to_tflite(..., camera=True)`).
         notes: What the export changed or chose (unrolled recurrences, fixed
             batch, skipped checks, ...).
         seconds: Wall time of the whole export.
@@ -90,6 +97,9 @@ class ExportReport:
     keras_metric: float | None = None
     tflite_metric: float | None = None
     latency_ms: dict[str, float] = field(default_factory=dict)
+    signature: dict[str, str] = field(default_factory=dict)
+    metadata_size_bytes: int = 0
+    camera: bool = False
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -149,6 +159,8 @@ class ExportReport:
             ("quantization", quant),
             ("input", f"{_shape(self.input_shape)} {self.input_dtype}"),
             ("output", f"{_shape(self.output_shape)} {self.output_dtype}"),
+            ("signature", _signature(self.signature)),
+            ("TFLite Metadata", f"embedded ({_size(self.metadata_size_bytes)})" if self.metadata_size_bytes else "none"),
             ("batch", "dynamic (any batch size)" if self.batch_size is None else f"fixed at {self.batch_size}"),
             (f"ops ({len(self.ops)})", ", ".join(self.ops)),
             ("Flex ops", ", ".join(self.flex_ops) + " (needs the Flex delegate)" if self.flex_ops else "none: builtin ops only"),
@@ -206,6 +218,12 @@ def _size(n: int) -> str:
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1024
     return f"{n} B"  # pragma: no cover
+
+
+def _signature(sig: dict[str, str]) -> str:
+    if not sig:
+        return "unknown"
+    return f"{sig.get('key')}: {sig.get('input')} -> {sig.get('output')}"
 
 
 def _ms(value: float) -> str:

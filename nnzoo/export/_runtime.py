@@ -32,7 +32,9 @@ def list_ops(content: bytes) -> list[str]:
     by their custom code. Flex ops (TensorFlow ops run by the Flex delegate)
     are custom ops whose code starts with `"Flex"`, e.g. `"FlexCumprod"`.
     """
-    schema = _litert("schema_py_generated")
+    from nnzoo.export._schema import model_schema
+
+    schema = model_schema()
     names = {v: k for k, v in vars(schema.BuiltinOperator).items() if not k.startswith("_")}
     model = schema.Model.GetRootAs(content, 0)
     ops = set()
@@ -108,6 +110,12 @@ class TFLiteModel:
     dequantized with the file's own scale and zero point, so `predict` takes
     and returns floats either way.
 
+    The input and output tensors are found through the file's signature, by
+    name (`signature_key`, `input_name`, `output_name`: `serving_default`,
+    `"image"`, `"probabilities"` for an nnzoo image classifier), as an app's
+    signature runner finds them; files without a signature use their only
+    input and output.
+
     The JSON sidecar written by `to_tflite` (`model.tflite.json`), if present,
     is read into `metadata`; `class_names` comes from it.
 
@@ -161,8 +169,7 @@ class TFLiteModel:
         except (ValueError, RuntimeError) as err:
             fail(f"The TFLite file is damaged ({' '.join(str(err).split())})", "a complete .tflite file; export it again",
                  path=self.path, size_bytes=len(self._content))
-        inputs = self._interpreter.get_input_details()
-        outputs = self._interpreter.get_output_details()
+        self.signature_key, inputs, outputs = _signature_tensors(self._interpreter)
         if len(inputs) != 1 or len(outputs) != 1:
             fail(
                 "TFLiteModel runs files with one input and one output",
@@ -170,8 +177,9 @@ class TFLiteModel:
                 inputs=len(inputs),
                 outputs=len(outputs),
             )
-        self._in = inputs[0]
-        self._out = outputs[0]
+        (self.input_name, self._in), = inputs.items()
+        (self.output_name, self._out), = outputs.items()
+        self._shape = tuple(int(d) for d in self._in["shape"])
 
     # ------------------------------------------------------------------ facts
     @property
@@ -270,12 +278,16 @@ class TFLiteModel:
     def _invoke(self, batch: np.ndarray) -> np.ndarray:
         it = self._interpreter
         index = self._in["index"]
-        if tuple(it.get_input_details()[0]["shape"]) != batch.shape:
-            it.resize_tensor_input(index, batch.shape, strict=False)
-            it.allocate_tensors()
+        self._resize(batch.shape)
         it.set_tensor(index, self._encode(batch))
         it.invoke()
         return self._decode(it.get_tensor(self._out["index"]))
+
+    def _resize(self, shape: tuple) -> None:
+        if self._shape != tuple(shape):
+            self._interpreter.resize_tensor_input(self._in["index"], shape, strict=False)
+            self._interpreter.allocate_tensors()
+            self._shape = tuple(shape)
 
     def _encode(self, batch: np.ndarray) -> np.ndarray:
         dtype = np.dtype(self._in["dtype"])
@@ -302,9 +314,7 @@ class TFLiteModel:
         """
         x = self._encode(np.asarray(sample))
         it = self._interpreter
-        if tuple(it.get_input_details()[0]["shape"]) != x.shape:
-            it.resize_tensor_input(self._in["index"], x.shape, strict=False)
-            it.allocate_tensors()
+        self._resize(x.shape)
         index, out = self._in["index"], self._out["index"]
         it.set_tensor(index, x)
         it.invoke()
@@ -314,6 +324,18 @@ class TFLiteModel:
             it.invoke()
             it.get_tensor(out)
         return (time.perf_counter() - start) / runs * 1e3
+
+
+def _signature_tensors(interpreter) -> tuple[str | None, dict, dict]:
+    """`(signature key, {input name: details}, {output name: details})` of a file's one signature."""
+    signatures = interpreter.get_signature_list()
+    if len(signatures) == 1:
+        key = next(iter(signatures))
+        runner = interpreter.get_signature_runner(key)
+        return key, runner.get_input_details(), runner.get_output_details()
+    inputs = {d["name"]: d for d in interpreter.get_input_details()}
+    outputs = {d["name"]: d for d in interpreter.get_output_details()}
+    return None, inputs, outputs
 
 
 def _quant(detail: dict[str, Any]) -> tuple[float, int] | None:

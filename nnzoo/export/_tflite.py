@@ -68,9 +68,10 @@ from typing import Any
 import numpy as np
 
 from nnzoo._io import atomic_paths
+from nnzoo._inputs import read_head
 from nnzoo._options import QUANTIZE_MODES
 from nnzoo._validation import check_choice, check_float, check_int, fail, fail_type, message
-from nnzoo.export import _converter
+from nnzoo.export import _camera, _converter, _metadata
 from nnzoo.export._report import ExportReport
 from nnzoo.export._runtime import TFLiteModel, flex_ops, list_ops, sidecar_path
 
@@ -101,6 +102,9 @@ def to_tflite(
     tolerance: float | None = None,
     latency_runs: int = 10,
     sidecar: bool = True,
+    metadata: bool | Mapping[str, str] = True,
+    camera: bool = False,
+    input_range: Sequence[float] | None = None,
 ) -> ExportReport:
     """Exports a Keras model to a verified `.tflite` file and reports on it.
 
@@ -115,9 +119,29 @@ def to_tflite(
     does not: `class_names`, the input's expected form (`input.normalization`
     as given, plus any preprocessing that runs inside the file, such as the
     VGG16 transfer model's, whose file takes raw RGB in [0, 255]), the
-    input/output quantization, the ops, and the verification result. The
-    sidecar is the only place nnzoo stores this; no TFLite metadata is
-    embedded in the flatbuffer.
+    input/output quantization, the ops, and the verification result.
+
+    The same facts go into the file itself as standard TFLite Metadata
+    (`metadata=True`, the default), which mobile runtimes read: MediaPipe
+    Tasks' `ImageClassifier` takes the input's colour space and
+    `NormalizationOptions`, and the class labels (a `labels.txt` packed into
+    the file), from it. The sidecar's `tflite_metadata` holds what was
+    embedded. The signature names its tensors: `image` (an input of shape
+    `(height, width, 1 or 3)`) or `features` in; `probabilities` (softmax or
+    sigmoid), `scores` (other classifier outputs) or `values` out.
+
+    For an image model, MediaPipe feeds pixels in [0, 255]; the metadata's
+    `NormalizationOptions` say how they become the model's input: from
+    `input_range` (the range the model was trained on: pixel 0 -> low, 255
+    -> high), else `[0, 255]` for a model with preprocessing inside (VGG16),
+    else `input_normalization`'s `mean`/`std` or `scale`/`offset` taken as
+    applying to pixels. Without any of these a float image file carries no
+    normalisation (a note says so), and MediaPipe refuses it.
+
+    A model on the JAX or PyTorch backend exports too: it is saved to a
+    temporary `.keras` file, converted under TensorFlow in a child process
+    (loaded in safe mode), and the file is verified here against the
+    original model's outputs before the rename (`nnzoo.export._backend`).
 
     Args:
         model: A built, single-input, single-output `keras.Model`.
@@ -157,6 +181,22 @@ def to_tflite(
         latency_runs: Invocations per latency measurement; 0 skips timing.
         sidecar: Write the JSON sidecar (an old nnzoo sidecar is removed if
             False, so it cannot describe the wrong file).
+        metadata: Embed TFLite Metadata (True), not (False), or a dict of
+            model fields to embed: `name`, `description`, `version`,
+            `author` (default `nnzoo <version>`), `license`.
+        camera: For an image model (input `(height, width, 1 or 3)`), export
+            a file that takes camera frames: `(height, width, 3)` uint8 RGB
+            pixels, scaled to `input_range` (and converted to grayscale for
+            a one-channel model) inside the file, with standard layers
+            (`Rescaling`, a fixed 1x1 `Conv2D`). `sample_data`,
+            `representative_data` and `labels` stay in the model's own
+            input space; the file is verified against the model with the
+            conversion in front, on the samples turned into pixels.
+        input_range: `(low, high)`, the range of the model's input values
+            in training (the digits CNN: `(0, 1)`), for the metadata's
+            normalisation and value range, and for `camera`. With `camera`
+            and no range: `(0, 255)` for a model with preprocessing inside,
+            else the min and max of `representative_data` or `sample_data`.
 
     Returns:
         An `ExportReport`: file size, ops and Flex ops, verification
@@ -169,7 +209,12 @@ def to_tflite(
             `.tflite`, an unknown `quantize` or `recurrent` mode, `"int8"`
             without `representative_data`, data of the wrong shape, labels
             or class names that do not fit, `int8_io` without `"int8"`, or a
-            model that is not built. After conversion, if the model needs
+            model that is not built. For the metadata and camera input:
+            class names for an output that is not a vector (metadata
+            labels an axis), a normalisation whose `mean`/`std` length
+            differs from the channels, unknown `metadata` fields,
+            `camera=True` for a model whose input is not an image, or with
+            no range to scale pixels to. After conversion, if the model needs
             Flex ops and `builtins_only` is True (the message names them).
         TypeError: For a `model` that is not a `keras.Model`, or an argument
             of the wrong type.
@@ -204,16 +249,18 @@ def to_tflite(
             fail_type(f"`{flag}` must be a bool", "True or False", **{flag: value})
     if int8_io and quantize != "int8":
         fail("`int8_io=True` needs full-integer quantization", "quantize='int8'", int8_io=int8_io, quantize=quantize)
-    if not isinstance(recurrent, str):
-        fail_type("`recurrent` must be a string", "one of 'auto', 'unroll', 'loop'", recurrent=recurrent)
     recurrent = check_choice("recurrent", recurrent, RECURRENT_MODES)
     if tolerance is not None:
         tolerance = check_float("tolerance", tolerance, low=0.0, low_inclusive=False)
     latency_runs = check_int("latency_runs", latency_runs, minimum=0)
+    info = _check_metadata(metadata)
+    if not isinstance(camera, bool):
+        fail_type("`camera` must be a bool", "True or False", camera=camera)
+    input_range = _check_range(input_range)
 
     in_shape = tuple(model.inputs[0].shape)[1:]
     out_shape = tuple(model.outputs[0].shape)[1:]
-    activation = _output_activation(keras, model)
+    activation = read_head(model).activation
     rep = None if representative_data is None else _check_samples("representative_data", representative_data, in_shape)
     if quantize == "int8" and rep is None:
         fail(
@@ -236,9 +283,29 @@ def to_tflite(
         samples = labeled
     class_names = _check_class_names(class_names, out_shape)
     normalization = _check_normalization(input_normalization)
+    image = _camera.is_image_shape(in_shape)
+    if info is not None and class_names is not None and len(out_shape) != 1:
+        fail(
+            "TFLite Metadata labels the class axis of a vector output; this model's output is not a vector",
+            "class_names only for an output of shape (batch, classes), or metadata=False",
+            output_shape=out_shape,
+        )
+    preprocessing = _preprocessing_inside(keras, model)
+    if camera:
+        input_range = _camera_range(in_shape, int8_io, input_range, preprocessing, rep, samples)
+    norm_options = _normalization_options(image and not camera, in_shape, normalization, input_range, preprocessing)
+    if keras.backend.backend() != "tensorflow":
+        options = dict(
+            quantize=quantize, representative_data=rep, verify=verify, builtins_only=builtins_only, labels=labels,
+            class_names=class_names, sample_data=samples, int8_io=int8_io, input_normalization=normalization,
+            recurrent=recurrent, tolerance=tolerance, latency_runs=latency_runs, sidecar=sidecar,
+            metadata=False if info is None else info, camera=camera, input_range=input_range,
+        )
+        return _export_elsewhere(keras, model, path, options, preprocessing, in_shape, activation, started)
 
     export_model, batch_sizes, notes = _prepare_recurrent(keras, model, recurrent, quantize, in_shape)
-    preprocessing = _preprocessing_inside(keras, model)
+    if info is not None and normalization and normalization.get("one_hot"):
+        notes.append("no NormalizationOptions in the metadata: the input's one-hot encoding is only in the sidecar")
     if samples is None:
         if rep is not None:
             samples = rep[:DEFAULT_SAMPLES]
@@ -246,6 +313,22 @@ def to_tflite(
             samples = _generated_samples(in_shape, preprocessing)
             if None in in_shape:
                 notes.append(f"generated samples use length {GENERATED_AXIS_LENGTH} for the variable axis")
+    reference = model
+    if camera:  # the file takes pixels; it is checked against the model with the same conversion in front
+        export_model = reference = _camera.camera_model(keras, export_model, *input_range)
+        samples = _camera.to_pixels(samples, *input_range)
+        rep = None if rep is None else _camera.to_pixels(rep, *input_range)
+        notes.append(
+            f"camera input: uint8 RGB pixels scaled to [{input_range[0]:g}, {input_range[1]:g}]"
+            + (" and converted to grayscale" if in_shape[-1] == 1 else "")
+            + " inside the file; verified on the samples as pixels"
+        )
+    elif info is not None and image and norm_options is None:
+        notes.append(
+            "no NormalizationOptions in the metadata (no input_range, input_normalization or preprocessing "
+            "inside): MediaPipe's ImageClassifier refuses a float image input without them"
+        )
+    names = {"input": "image" if image else "features", "output": _output_name(activation, class_names)}
 
     conversion = _converter.convert(
         export_model,
@@ -254,6 +337,8 @@ def to_tflite(
         builtins_only=builtins_only,
         int8_io=int8_io,
         batch_sizes=batch_sizes,
+        input_name=names["input"],
+        output_name=names["output"],
     )
     if conversion.batch_size == 1 and batch_sizes[0] is None:
         notes.append("exported with a fixed batch of 1 (no builtin form with a dynamic batch); TFLiteModel runs rows one by one")
@@ -261,6 +346,7 @@ def to_tflite(
     flex = flex_ops(ops)
 
     check: dict[str, Any] = {}
+    desc, metadata_size = None, 0
     side = sidecar_path(path) if sidecar else None
     # The file and its sidecar are written to temporaries and renamed together
     # (`atomic_paths` puts the first back if the second rename fails); the
@@ -270,6 +356,13 @@ def to_tflite(
         tmp = tmps[0]
         with open(tmp, "wb") as fh:
             fh.write(conversion.content)
+        if info is not None:
+            io_facts = None if flex else TFLiteModel(tmp)
+            desc = _describe(
+                model, info, names, image, camera, in_shape, out_shape, norm_options, input_range, preprocessing,
+                activation, class_names, io_facts,
+            )
+            metadata_size = _write_metadata(tmp, desc, _axis_labels(class_names, out_shape))
         tfl = None if flex else TFLiteModel(tmp)
         if flex:
             verification = (
@@ -287,15 +380,20 @@ def to_tflite(
         elif not verify:
             verification = "skipped: verify=False"
         else:
-            check = _verify(model, tfl, samples, labels, quantize, tolerance, activation)
+            check = _verify(reference, tfl, samples, labels, quantize, tolerance, activation)
             verification = "passed"
             if latency_runs:
-                check["latency_ms"] = _latencies(model, tfl, samples[:1], latency_runs)
+                check["latency_ms"] = _latencies(reference, tfl, samples[:1], latency_runs)
         if side is not None:
+            with open(tmp, "rb") as fh:
+                written = fh.read()
             doc = _sidecar(
-                model, path, tfl, conversion, quantize, int8_io, in_shape, out_shape, activation,
+                model, path, tfl, conversion, written, quantize, int8_io, in_shape, out_shape, activation,
                 class_names, normalization, preprocessing, ops, flex, verification, check,
             )
+            doc["signature"] = _signature(tfl, names)
+            doc["camera"] = camera
+            doc["tflite_metadata"] = desc
             with open(tmps[1], "w", encoding="utf-8") as fh:
                 json.dump(doc, fh, indent=2)
                 fh.write("\n")
@@ -305,7 +403,7 @@ def to_tflite(
     return ExportReport(
         path=path,
         sidecar_path=side,
-        file_size_bytes=len(conversion.content),
+        file_size_bytes=len(conversion.content) + metadata_size,
         quantize=quantize,
         int8_io=int8_io,
         batch_size=conversion.batch_size,
@@ -328,9 +426,51 @@ def to_tflite(
         keras_metric=check.get("keras_metric"),
         tflite_metric=check.get("tflite_metric"),
         latency_ms=check.get("latency_ms", {}),
+        signature=_signature(tfl, names),
+        metadata_size_bytes=metadata_size,
+        camera=camera,
         notes=notes,
         seconds=time.perf_counter() - started,
     )
+
+
+def _export_elsewhere(keras, model, path, options, preprocessing, in_shape, activation, started) -> ExportReport:
+    """A JAX / PyTorch model: converted under TensorFlow in a child process (`_backend`), verified here."""
+    import dataclasses
+
+    from nnzoo.export import _backend
+
+    samples = options["sample_data"]
+    if samples is None:
+        rep = options["representative_data"]
+        samples = rep[:DEFAULT_SAMPLES] if rep is not None else _generated_samples(in_shape, preprocessing)
+        options["sample_data"] = samples
+    reference, file_samples = model, samples
+    if options["camera"]:
+        reference = _camera.camera_model(keras, model, *options["input_range"])
+        file_samples = _camera.to_pixels(samples, *options["input_range"])
+    verify_args = (options["labels"], options["quantize"], options["tolerance"], activation)
+    done = _backend.export_in_tensorflow(model, path, options, reference, file_samples, verify_args)
+    fields = {f.name for f in dataclasses.fields(ExportReport)}
+    data = {k: v for k, v in done["report"].items() if k in fields}
+    data["input_shape"], data["output_shape"] = tuple(data["input_shape"]), tuple(data["output_shape"])
+    data["path"] = path
+    data["sidecar_path"] = sidecar_path(path) if options["sidecar"] else None
+    check = done["check"]
+    if check:
+        for key in ("max_abs_diff", "tolerance", "agreement", "keras_metric", "tflite_metric"):
+            if key in check:
+                data[key] = check[key]
+    backend = keras.backend.backend()
+    data["notes"] = [
+        *data["notes"],
+        f"trained on the {backend} backend: converted under TensorFlow in a child process from a .keras file "
+        f"(safe mode)" + (f", then verified against the original {backend} model" if check else ""),
+    ]
+    data["seconds"] = time.perf_counter() - started
+    if not options["sidecar"]:
+        _remove_stale_sidecar(path, data["notes"])
+    return ExportReport(**data)
 
 
 # ---------------------------------------------------------------- validation
@@ -446,6 +586,172 @@ def _check_normalization(value) -> dict | None:
         )
 
 
+def _check_metadata(value) -> dict[str, str] | None:
+    """`metadata=` as the model fields to embed, or None for no metadata."""
+    if isinstance(value, bool):
+        return {} if value else None
+    if not isinstance(value, Mapping):
+        fail_type("`metadata` must be a bool or a dict", "True, False or e.g. {'description': '...', 'version': '1'}", metadata=value)
+    unknown = [k for k in value if k not in _metadata.MODEL_FIELDS]
+    if unknown:
+        fail("Unknown `metadata` fields", "keys among " + ", ".join(_metadata.MODEL_FIELDS), metadata=dict(value))
+    if not all(isinstance(v, str) for v in value.values()):
+        fail_type("`metadata` values must be strings", "e.g. {'version': '1.0'}", metadata=dict(value))
+    return dict(value)
+
+
+def _check_range(value) -> tuple[float, float] | None:
+    if value is None:
+        return None
+    try:
+        low, high = (float(v) for v in value)
+    except (TypeError, ValueError):
+        fail_type("`input_range` must be two numbers", "(low, high), e.g. (0, 1)", input_range=value)
+    if not (math.isfinite(low) and math.isfinite(high) and low < high):
+        fail("`input_range` must be finite with low < high", "(low, high), e.g. (0, 1)", input_range=value)
+    return low, high
+
+
+def _camera_range(in_shape, int8_io, input_range, preprocessing, rep, samples) -> tuple[float, float]:
+    """The model-space range camera pixels [0, 255] map to (checks `camera=True` first)."""
+    if not _camera.is_image_shape(in_shape):
+        fail(
+            "camera=True needs an image model: camera frames are (height, width, 3) pixels",
+            "a model whose input shape is (height, width, 1) or (height, width, 3)",
+            input_shape=in_shape,
+        )
+    if int8_io:
+        fail("camera=True takes uint8 pixels, so int8 input tensors do not apply", "int8_io=False", int8_io=int8_io)
+    if input_range is not None:
+        return input_range
+    if _inside_range(preprocessing) is not None:
+        return _inside_range(preprocessing)
+    data = rep if rep is not None else samples
+    if data is not None and float(data.max()) > float(data.min()):
+        return float(data.min()), float(data.max())
+    fail(
+        "camera=True needs the range the model was trained on, to scale pixels [0, 255] to it",
+        "input_range=(low, high), e.g. (0, 1) for the digits CNN, or representative_data / sample_data to take it from",
+        input_range=None,
+    )
+
+
+def _normalization_options(image, in_shape, normalization, input_range, preprocessing) -> dict | None:
+    """The metadata's NormalizationOptions ((x - mean) / std per channel) for a float input, or None.
+
+    For an image input the raw values are pixels in [0, 255], as MediaPipe feeds them.
+    """
+    channels = in_shape[-1] if in_shape and in_shape[-1] is not None else 1
+    norm = normalization or {}
+    if norm.get("one_hot"):  # a table's encoding (nnzoo.datasets): only the sidecar can say it all
+        return None
+    if "mean" in norm or "std" in norm:
+        mean, std = norm.get("mean", [0.0]), norm.get("std", [1.0])
+        mean, std = ([v] if isinstance(v, (int, float)) else v for v in (mean, std))
+        bad = [n for n, v in (("mean", mean), ("std", std)) if not isinstance(v, list) or len(v) not in (1, channels)]
+        if bad or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in [*mean, *std]):
+            fail(
+                "`input_normalization` mean and std need one number, or one per channel (the input's last axis)",
+                f"lists of 1 or {channels} numbers",
+                mean=norm.get("mean"),
+                std=norm.get("std"),
+            )
+        if any(v == 0 for v in std):
+            fail("`input_normalization` std must not be zero", "non-zero std", std=std)
+        if not image or input_range is None:
+            return {"mean": [float(v) for v in mean], "std": [float(v) for v in std]}
+    if not image:
+        return None
+    input_range = input_range or _inside_range(preprocessing)
+    if input_range is not None:  # pixels [0, 255] to [low, high]; VGG16's raw pixels: mean 0, std 1
+        low, high = input_range
+        std = 255.0 / (high - low)
+        return {"mean": [-low * std], "std": [std]}
+    scale = norm.get("scale")
+    if isinstance(scale, (int, float)) and not isinstance(scale, bool) and scale > 0:
+        offset = norm.get("offset", 0.0)
+        offset = offset if isinstance(offset, (int, float)) else 0.0
+        return {"mean": [-offset / scale], "std": [1.0 / scale]}
+    return None
+
+
+def _inside_range(preprocessing) -> tuple[float, float] | None:
+    """The raw value range a model with preprocessing inside takes (VGG16: [0, 255]), or None."""
+    found = next((p["value_range"] for p in preprocessing if p.get("value_range")), None)
+    return None if found is None else (float(found[0]), float(found[1]))
+
+
+def _output_name(activation, class_names) -> str:
+    if activation in ("softmax", "sigmoid"):
+        return "probabilities"
+    return "scores" if class_names is not None else "values"
+
+
+def _describe(model, info, names, image, camera, in_shape, out_shape, norm_options, input_range, preprocessing,
+              activation, class_names, io_facts) -> dict[str, Any]:
+    """The TFLite Metadata description of this export (see `_metadata.describe`)."""
+    channels = in_shape[-1] if image else None
+    if camera:
+        color, in_stats = "RGB", ([0.0], [255.0])
+        text = (f"Camera frame: RGB uint8 pixels in [0, 255], {in_shape[0]}x{in_shape[1]}; scaled to "
+                f"[{input_range[0]:g}, {input_range[1]:g}]" + (" and converted to grayscale" if channels == 1 else "")
+                + " inside the model.")
+    else:
+        color = ("GRAYSCALE" if channels == 1 else "RGB") if image else None
+        feed = next((p["feed"] for p in preprocessing if p.get("feed")), None)
+        value_range = input_range or _inside_range(preprocessing)
+        in_stats = None if value_range is None else ([value_range[0]], [value_range[1]])
+        shape = "x".join("?" if d is None else str(d) for d in in_shape)
+        text = (f"{'Image' if image else 'Features'}, shape {shape}" + (f": {feed}" if feed else "")
+                + ("; normalized as (x - mean) / std" if norm_options else "") + ".")
+    out_stats = ([0.0], [1.0]) if activation in ("softmax", "sigmoid") else None
+    out_text = {"probabilities": "Class probabilities" if activation == "softmax" else "Probabilities",
+                "scores": "Class scores", "values": "Output values"}[names["output"]]
+    quant = io_facts.output_quantization if io_facts is not None else None
+    if quant is not None:
+        scale, zero = quant
+        info_ = np.iinfo(np.dtype(io_facts.output_dtype))
+        out_stats = ([scale * (info_.min - zero)], [scale * (info_.max - zero)])
+        out_text += f", {io_facts.output_dtype} quantized (real = scale * (q - zero_point), scale {scale:g}, zero point {zero})"
+    labels = _axis_labels(class_names, out_shape)
+    if labels is not None and len(labels) < len(class_names):
+        out_text += f" of class {class_names[1]!r} (against {class_names[0]!r}; labels.txt names it)"
+    elif class_names is not None:
+        out_text += f", one per class ({len(class_names)}, in labels.txt)"
+    return _metadata.describe(
+        model_name=model.name,
+        info=info,
+        input_name=names["input"],
+        input_kind="image" if image else "features",
+        input_description=text,
+        color_space=color,
+        normalization=norm_options,
+        input_range=in_stats,
+        output_name=names["output"],
+        output_description=out_text + ".",
+        output_range=out_stats,
+        class_names=labels,
+    )
+
+
+def _axis_labels(class_names, out_shape) -> list[str] | None:
+    """The labels of the output's class axis: one sigmoid unit with two names labels only the second."""
+    if class_names is not None and out_shape and out_shape[-1] == 1 and len(class_names) == 2:
+        return class_names[1:]
+    return class_names
+
+
+def _write_metadata(tmp: str, desc: dict[str, Any], class_names) -> int:
+    """Embeds the metadata into the temporary file, before verification and the rename."""
+    return _metadata.embed(tmp, desc, _metadata.associated_files(class_names))
+
+
+def _signature(tfl, names) -> dict[str, str]:
+    if tfl is None:
+        return {"key": "serving_default", **names}
+    return {"key": tfl.signature_key, "input": tfl.input_name, "output": tfl.output_name}
+
+
 def _dims(shape: tuple) -> str:
     return ", ".join("None" if d is None else str(d) for d in shape)
 
@@ -545,12 +851,6 @@ def _set_unroll(config) -> None:
             _set_unroll(value)
 
 
-def _output_activation(keras, model) -> str | None:
-    from nnzoo._inputs import read_head  # the one reading of a model's head
-
-    return read_head(model).activation
-
-
 def _preprocessing_inside(keras, model) -> list[dict]:
     from nnzoo._registry import preprocessing_layers
 
@@ -579,7 +879,9 @@ def _generated_samples(in_shape: tuple, preprocessing: list[dict]) -> np.ndarray
 
 # ------------------------------------------------------------- verification
 def _keras_outputs(model, X: np.ndarray, chunk: int = 64) -> np.ndarray:
-    return np.concatenate([np.asarray(model(X[i : i + chunk], training=False)) for i in range(0, len(X), chunk)])
+    from keras import ops  # convert_to_numpy: also for torch tensors that require grad
+
+    return np.concatenate([ops.convert_to_numpy(model(X[i : i + chunk], training=False)) for i in range(0, len(X), chunk)])
 
 
 def _verify(model, tfl: TFLiteModel, samples, labels, quantize, tolerance, activation) -> dict[str, Any]:
@@ -667,7 +969,7 @@ def _latencies(model, tfl: TFLiteModel, x1: np.ndarray, runs: int) -> dict[str, 
 
 # ------------------------------------------------------------------ sidecar
 def _sidecar(
-    model, path, tfl, conversion, quantize, int8_io, in_shape, out_shape, activation,
+    model, path, tfl, conversion, content, quantize, int8_io, in_shape, out_shape, activation,
     class_names, normalization, preprocessing, ops, flex, verification, check,
 ) -> dict[str, Any]:
     import nnzoo
@@ -704,7 +1006,7 @@ def _sidecar(
         "format": SIDECAR_FORMAT,
         "format_version": 1,
         "file": os.path.basename(path),
-        "sha256": hashlib.sha256(conversion.content).hexdigest(),
+        "sha256": hashlib.sha256(content).hexdigest(),  # the file as written: metadata included
         "model_name": model.name,
         "created_by": f"nnzoo {nnzoo.__version__}",
         "tensorflow": getattr(tf, "__version__", None),

@@ -1,9 +1,9 @@
 """Data checks and splits for tuning: validated before any model trains.
 
 `prepare(entry, X, y, ...)` checks the arrays (lengths, NaN/inf, classes),
-infers the task the way scikit-learn users expect (integer, bool or string
-labels: classification; floats: regression; a 2-D 0/1 integer matrix:
-multilabel), encodes labels, and builds the validation folds: a shuffled,
+infers the task by the one rule of `nnzoo._tasks.infer_task` (integer, bool
+or string labels: classification; floats: regression; a 2-D 0/1 integer
+matrix: multilabel), encodes labels, and builds the validation folds: a shuffled,
 stratified hold-out (`validation_split`), scikit-learn's `StratifiedKFold`
 / `KFold` (`cv=k`), or the caller's `validation_data`.
 """
@@ -18,9 +18,8 @@ import numpy as np
 
 from nnzoo._inputs import check_finite
 from nnzoo._registry import check_input_rank
-from nnzoo._validation import check_choice, fail, fail_type
-
-CLASSIFICATION = ("binary", "multiclass")
+from nnzoo._tasks import CLASSIFICATION, RECONSTRUCTION, check_task, infer_task, task_arguments
+from nnzoo._validation import fail, fail_type
 
 
 @dataclass(frozen=True)
@@ -52,14 +51,7 @@ class Prepared:
     @property
     def context(self) -> dict:
         """`task`, `num_classes`, `num_outputs` keyword arguments for the factory."""
-        if self.task == "reconstruction":
-            return {}
-        out: dict[str, Any] = {"task": self.task}
-        if self.num_classes is not None and self.task != "binary":
-            out["num_classes"] = self.num_classes
-        if self.num_outputs is not None:
-            out["num_outputs"] = self.num_outputs
-        return out
+        return task_arguments(self.task, num_classes=self.num_classes, num_outputs=self.num_outputs)
 
 
 def _as_features(X: Any, name: str) -> np.ndarray:
@@ -93,19 +85,6 @@ def _as_targets(y: Any, name: str) -> np.ndarray:
     return arr
 
 
-def infer_task(y: np.ndarray) -> str:
-    """The task implied by a target array (see the module docstring)."""
-    if y.dtype.kind in "fc":
-        return "regression"
-    if y.ndim == 2 and y.shape[1] > 1:
-        if y.dtype.kind in "biu" and np.isin(y, (0, 1)).all():
-            return "multilabel"
-        fail("A 2-D label matrix must hold 0/1 indicators (multilabel)",
-             "a (n_samples, n_labels) 0/1 matrix, float targets for multi-output regression, or a label vector",
-             y_dtype=str(y.dtype))
-    return "binary" if len(np.unique(y.ravel())) <= 2 else "multiclass"
-
-
 def prepare(
     entry,
     X: Any,
@@ -132,10 +111,10 @@ def prepare(
         if y is not None and not (np.shape(y) == Xa.shape and np.allclose(np.asarray(y, dtype="float32"), Xa)):
             fail(f"{entry.name!r} is an autoencoder: it reconstructs X and takes no separate targets",
                  "y=None (or y equal to X)", y_shape=np.shape(y))
-        if task not in (None, "reconstruction"):
+        if task not in (None, RECONSTRUCTION):
             fail(f"{entry.name!r} only does reconstruction", "task=None or 'reconstruction'", task=task)
         ya = Xa
-        task = "reconstruction"
+        task = RECONSTRUCTION
     else:
         if y is None:
             fail(f"{entry.name!r} is supervised and needs targets", "y with one target per sample of X", y=y)
@@ -147,9 +126,7 @@ def prepare(
                      "targets for one of " + ", ".join(map(repr, entry.tasks))
                      + " (integer or string labels for classification), or an explicit `task`",
                      y_dtype=str(ya.dtype))
-        elif not isinstance(task, str):
-            fail_type("`task` must be a string or None", "one of " + ", ".join(map(repr, entry.tasks)), task=task)
-        task = check_choice("task", task, entry.tasks)
+        task = check_task(task, entry.tasks)
     if len(ya) != n:
         fail("`X` and `y` have different numbers of samples", "one target per sample", X_len=n, y_len=len(ya))
     if n < 4:

@@ -38,7 +38,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import gc
-import io
 import json
 import logging
 import math
@@ -54,6 +53,7 @@ from typing import Any
 import keras_tuner
 import numpy as np
 
+from nnzoo import _compat
 from nnzoo._io import atomic_path, atomic_write_text, check_writable_folder
 from nnzoo._options import ALGORITHMS, DEFAULT_ALGORITHM
 from nnzoo._registry import get_entry
@@ -180,7 +180,7 @@ def hypermodel(
 # --------------------------------------------------------------------------- oracle with atomic state
 
 
-class _AtomicStateMixin:
+class _AtomicStateMixin(_compat.AtomicTrialFiles):
     """Oracle additions: atomic state files, kill-safe reload, who ran what.
 
     keras-tuner writes `oracle.json` and each `trial.json` in place, so a
@@ -229,28 +229,25 @@ class _AtomicStateMixin:
         self.starts = {k: int(v) for k, v in extra.get("starts", {}).items()}
 
     def save(self):
-        atomic_write_text(self._get_oracle_fname(), json.dumps(self.get_state()))
-
-    def _save_trial(self, trial):
-        path = os.path.join(self._get_trial_dir(trial.trial_id), "trial.json")
-        atomic_write_text(path, json.dumps(trial.get_state()))
+        atomic_write_text(_compat.oracle_state_path(self), json.dumps(self.get_state()))
 
     def reload(self):
-        oracle_file = self._get_oracle_fname()
-        _check_oracle_state(self._project_dir, oracle_file)
+        oracle_file = _compat.oracle_state_path(self)
+        _check_oracle_state(_compat.oracle_project_dir(self), oracle_file)
         try:
             super().reload()  # re-queues the trials `oracle.json` lists as running
         except Exception as err:  # noqa: BLE001 - any failure here means the state is damaged
             _damaged(oracle_file, err)
-        queued = set(self._retry_queue)
+        queued = set(_compat.retry_queue(self))
         for trial_id, trial in sorted(self.trials.items()):
             # Killed after its trial.json said RUNNING but before oracle.json did.
             if trial.status == "RUNNING" and trial_id not in queued:
-                self._retry_queue.append(trial_id)
+                _compat.retry_queue(self).append(trial_id)
             # Killed after its trial.json said COMPLETED but before oracle.json did.
             if trial.status in ("COMPLETED", "FAILED") and trial_id not in self.end_order:
                 self.end_order.append(trial_id)
-        self._retry_queue = [t for t in self._retry_queue if self.trials[t].status not in ("COMPLETED", "FAILED")]
+        _compat.set_retry_queue(self, [t for t in _compat.retry_queue(self)
+                                       if self.trials[t].status not in ("COMPLETED", "FAILED")])
 
 
 class _RandomOracle(_AtomicStateMixin, keras_tuner.oracles.RandomSearchOracle):
@@ -276,7 +273,7 @@ def _make_oracle(algorithm: str, objective: Any, max_trials: int, epochs: int, s
         # max_trials caps the trial count; Hyperband runs brackets until it gets there.
         oracle = _HyperbandOracle(objective=objective, max_epochs=epochs, factor=3, hyperband_iterations=None,
                                   seed=seed)
-        oracle.max_trials = max_trials
+        _compat.set_max_trials(oracle, max_trials)
         return oracle
     cls = {"random": _RandomOracle, "bayesian": _BayesianOracle, "grid": _GridOracle}[algorithm]
     return cls(objective=objective, max_trials=max_trials, seed=seed)
@@ -400,35 +397,6 @@ def _quiet_retracing():
         logger.removeFilter(drop)
 
 
-@contextlib.contextmanager
-def _release_gradient_functions():
-    """Unregisters the gradient functions TensorFlow registers while the block runs.
-
-    Each traced `tf.custom_gradient` adds a global `"CustomGradient-<n>"`
-    entry to TensorFlow's gradient registry that is never removed, and Keras's
-    TensorFlow optimizer wraps its gradient all-reduce in one (with or without
-    a strategy). The entry keeps the whole train graph alive after the model
-    is gone: about 5 MB per model that `clear_session()` and `gc` cannot free
-    (tensorflow/tensorflow#61791, keras-team/keras#21090), most of a search's
-    memory growth. A finished trial's models are gone, so their entries can
-    go too. This reaches into TensorFlow's private registry; if that ever
-    changes shape, it does nothing.
-    """
-    try:
-        from tensorflow.python.framework import ops as tf_ops
-
-        registry = tf_ops._gradient_registry._registry
-        before = set(registry)
-    except (ImportError, AttributeError, TypeError):
-        registry = None
-    try:
-        yield
-    finally:
-        if registry is not None:
-            for name in [k for k in list(registry) if k not in before and str(k).startswith("CustomGradient-")]:
-                registry.pop(name, None)
-
-
 def _fresh_graph() -> None:
     """Frees the previous model's graph and memory before the next one is built."""
     import keras
@@ -457,14 +425,14 @@ class _ZooTuner(keras_tuner.Tuner):
 
     # Atomic, like the oracle's state.
     def save(self):
-        if not self._is_worker():
+        if not _compat.is_worker(self):
             self.oracle.save()
-        atomic_write_text(self._get_tuner_fname(), json.dumps(self.get_state()))
+        atomic_write_text(_compat.tuner_state_path(self), json.dumps(self.get_state()))
 
     def reload(self):
-        if not self._is_worker():
+        if not _compat.is_worker(self):
             self.oracle.reload()
-        fname = self._get_tuner_fname()
+        fname = _compat.tuner_state_path(self)
         state = _read_state(fname)
         try:
             self.set_state(state)
@@ -479,7 +447,7 @@ class _ZooTuner(keras_tuner.Tuner):
         values = trial.hyperparameters.values
         epochs = int(values.get("tuner/epochs", self._config.epochs))
         warm_from = values.get("tuner/trial_id")
-        with _release_gradient_functions():
+        with _compat.release_gradient_functions():
             folds = self._run_folds(trial, epochs, warm_from)
         _fresh_graph()
         metrics = {name: float(np.mean([f[name] for f in folds])) for name in folds[0]}
@@ -524,7 +492,7 @@ class _ZooTuner(keras_tuner.Tuner):
         metrics = self._last_metrics if trial.status == "COMPLETED" else None
         record = _trial_record(trial, metrics or {}, self.tuner_id, objective=self._config.objective)
         self.ran.append(record)
-        if self._is_worker() and self._config.verbose:
+        if _compat.is_worker(self) and self._config.verbose:
             best = None
             with contextlib.suppress(Exception):  # the chief may be gone after the last trial
                 best_trials = self.oracle.get_best_trials(1)
@@ -675,14 +643,14 @@ class TuneResult:
 
 
 def _check_objective(objective: Any, task: str, fixed: Mapping[str, Any]) -> str:
-    from nnzoo._heads import _TABLE
+    from nnzoo._tasks import CLASSIFICATION, metrics_for
 
     metrics = fixed.get("metrics")
     if metrics is None:
-        metrics = ("mae",) if task == "reconstruction" else _TABLE[task][2]
+        metrics = metrics_for(task)
     names = ["val_loss", *(f"val_{m}" for m in metrics if isinstance(m, str))]
     if objective is None:
-        return "val_accuracy" if task in ("binary", "multiclass") else "val_loss"
+        return "val_accuracy" if task in CLASSIFICATION else "val_loss"
     name = objective.name if isinstance(objective, keras_tuner.Objective) else objective
     if not isinstance(name, str):
         fail_type("`objective` must be a metric name", "one of " + ", ".join(map(repr, names)), objective=objective)
@@ -812,8 +780,6 @@ def tune(
     >>> result.model.predict(X[:3] / 16).argmax(axis=1)    # doctest: +SKIP
     """
     entry = get_entry(name)
-    if not isinstance(algorithm, str):
-        fail_type("`algorithm` must be a string", "one of " + ", ".join(map(repr, ALGORITHMS)), algorithm=algorithm)
     algorithm = check_choice("algorithm", algorithm, ALGORITHMS)
     max_trials = check_int("max_trials", max_trials)
     epochs = check_int("epochs", epochs)
@@ -883,7 +849,7 @@ def tune(
 
     oracle.on_end = on_end
     # keras-tuner prints "Reloading Tuner from ..." when it resumes; say it our way instead.
-    with contextlib.redirect_stdout(io.StringIO()):
+    with _compat.quiet_tuner_construction():
         tuner = _ZooTuner(
             data=data, config=config, oracle=oracle, hypermodel=hm, directory=directory, project_name=project_name,
             overwrite=overwrite and role != "worker", distribution_strategy=strategy,

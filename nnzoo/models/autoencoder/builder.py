@@ -9,7 +9,7 @@ import numpy as np
 
 from nnzoo._compile import finish, parse_options
 from nnzoo._layers import Hidden
-from nnzoo._validation import check_choice, check_input_shape, check_int, check_units, fail, fail_type
+from nnzoo._validation import check_choice, check_input_shape, check_int, check_units, fail
 
 ARCHITECTURES = ("dense", "conv")
 #: Encoder widths when none are given: `hidden_units` (dense) or `filters` (conv).
@@ -83,8 +83,6 @@ def build_autoencoder(
     >>> model.get_layer("encoder").output_shape
     (None, 32)
     """
-    if not isinstance(architecture, str):
-        fail_type("`architecture` must be a string", "'dense' or 'conv'", architecture=architecture)
     architecture = check_choice("architecture", architecture, ARCHITECTURES)
     used, unused = ("hidden_units", "filters") if architecture == "dense" else ("filters", "hidden_units")
     widths = {"hidden_units": hidden_units, "filters": filters}
@@ -103,8 +101,6 @@ def build_autoencoder(
     encoding_dim = check_int("encoding_dim", encoding_dim)
     given = widths[used] if widths[used] is not None else DEFAULT_WIDTHS[architecture]
     units = check_units(used, given, allow_empty=(architecture == "dense"))
-    if not isinstance(output_activation, str):
-        fail_type("`output_activation` must be a string", "one of " + ", ".join(map(repr, OUTPUT_ACTIVATIONS)), output_activation=output_activation)
     output_activation = check_choice("output_activation", output_activation, OUTPUT_ACTIVATIONS)
     opts = parse_options("build_autoencoder", options)
     hidden = Hidden.from_args(activation, dropout, batch_norm, l1, l2, opts.kernel_initializer)

@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from nnzoo._compile import check_positive_dim, finish, parse_options
+from nnzoo._compile import finish, parse_options
 from nnzoo._heads import resolve_head
 from nnzoo._layers import Hidden
-from nnzoo._validation import check_choice, check_input_shape, check_units, fail
+from nnzoo._validation import Integer, OneOf, Widths, check_input_shape, check_params, fail
 
 POOLS = ("max", "avg", None)
 GLOBAL_POOLS = ("avg", "max", None)
 PADDINGS = ("same", "valid")
+#: What build_cnn's own arguments accept (the hidden-layer and common ones are shared tables).
+CONSTRAINTS = {
+    "filters": Widths(allow_empty=False),
+    "kernel_size": Integer(),
+    "padding": OneOf(PADDINGS),
+    "pool": OneOf(POOLS),
+    "pool_size": Integer(),
+    "convs_per_block": Integer(),
+    "dense_units": Widths(),
+    "global_pooling": OneOf(GLOBAL_POOLS),
+}
 
 
 def build_cnn(
@@ -94,14 +105,11 @@ def build_cnn(
     shape = check_input_shape(
         input_shape, ranks=(3,), family="build_cnn", hint="(height, width, channels), e.g. (28, 28, 1)"
     )
-    filters = check_units("filters", filters, allow_empty=False)
-    kernel_size = check_positive_dim("kernel_size", kernel_size)
-    padding = check_choice("padding", padding, PADDINGS)
-    pool = check_choice("pool", pool, POOLS)
-    pool_size = check_positive_dim("pool_size", pool_size)
-    convs_per_block = check_positive_dim("convs_per_block", convs_per_block)
-    dense_units = check_units("dense_units", dense_units)
-    global_pooling = check_choice("global_pooling", global_pooling, GLOBAL_POOLS)
+    filters, kernel_size, padding, pool, pool_size, convs_per_block, dense_units, global_pooling = check_params(
+        {"filters": filters, "kernel_size": kernel_size, "padding": padding, "pool": pool, "pool_size": pool_size,
+         "convs_per_block": convs_per_block, "dense_units": dense_units, "global_pooling": global_pooling},
+        CONSTRAINTS,
+    ).values()
     head = resolve_head(task, num_classes, num_outputs)
     opts = parse_options("build_cnn", options)
     hidden = Hidden.from_args(activation, dropout, batch_norm, l1, l2, opts.kernel_initializer)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from nnzoo._compile import check_positive_dim, finish, parse_options
+from nnzoo._compile import finish, parse_options
 from nnzoo._heads import resolve_head
 from nnzoo._layers import Hidden
 from nnzoo._sequence import SequenceInput
-from nnzoo._validation import check_choice, check_float, check_units, fail, fail_type
+from nnzoo._validation import check_choice, check_float, check_int, check_units, fail, fail_type
 
 #: How the conv layers are wired.
 ARCHITECTURES = ("plain", "resnet", "inception", "parallel")
@@ -122,8 +122,8 @@ def build_conv1d(
     if architecture == "parallel" and len(filters) not in (1, len(kernel_size)):
         fail("With architecture='parallel', `filters` gives the filters of each kernel",
              "one int for all kernels, or one per kernel", filters=filters, kernel_size=kernel_size)
-    bottleneck = check_positive_dim("bottleneck", bottleneck) if bottleneck else 0
-    residual_every = check_positive_dim("residual_every", residual_every) if residual_every else 0
+    bottleneck = check_int("bottleneck", bottleneck) if bottleneck else 0
+    residual_every = check_int("residual_every", residual_every) if residual_every else 0
     global_pooling = check_choice("global_pooling", global_pooling, GLOBAL_POOLS)
     dense_units = check_units("dense_units", dense_units)
     bn_momentum = check_float("bn_momentum", bn_momentum, low=0.0, high=1.0, high_inclusive=False)

@@ -8,11 +8,22 @@ from nnzoo._compile import finish, parse_options
 from nnzoo._heads import resolve_head
 from nnzoo._layers import Hidden
 from nnzoo._sequence import SequenceInput
-from nnzoo._validation import check_choice, check_float, check_units, fail, fail_type
+from nnzoo._validation import Boolean, Interval, OneOf, Widths, check_params, fail
 
 CELLS = ("lstm", "gru", "rnn")
 #: What a many-to-one model reads from the last recurrent layer.
 POOLINGS = ("auto", "last", "avg", "max")
+#: What build_lstm's own arguments accept (the hidden-layer and common ones are shared tables).
+CONSTRAINTS = {
+    "units": Widths(allow_empty=False),
+    "cell": OneOf(CELLS),
+    "bidirectional": Boolean(),
+    "return_sequences": Boolean(),
+    "pooling": OneOf(POOLINGS),
+    "unroll": Boolean(),
+    "dense_units": Widths(),
+    "recurrent_dropout": Interval(0.0, 1.0, high_inclusive=False),
+}
 
 
 def build_lstm(
@@ -114,20 +125,13 @@ def build_lstm(
     seq = SequenceInput.from_args(input_shape, family="build_lstm", normalize=normalize, vocab_size=vocab_size,
                                   embedding_dim=embedding_dim, mask_zero=mask_zero)
     shape = seq.shape
-    units = check_units("units", units, allow_empty=False)
-    if not isinstance(cell, str):
-        fail_type("`cell` must be a string", "one of " + ", ".join(map(repr, CELLS)), cell=cell)
-    cell = check_choice("cell", cell, CELLS)
-    for flag, value in (("bidirectional", bidirectional), ("return_sequences", return_sequences), ("unroll", unroll)):
-        if not isinstance(value, bool):
-            fail_type(f"`{flag}` must be a bool", "True or False", **{flag: value})
+    units, cell, bidirectional, return_sequences, pooling, unroll, dense_units, recurrent_dropout = check_params(
+        {"units": units, "cell": cell, "bidirectional": bidirectional, "return_sequences": return_sequences,
+         "pooling": pooling, "unroll": unroll, "dense_units": dense_units, "recurrent_dropout": recurrent_dropout},
+        CONSTRAINTS,
+    ).values()
     if unroll and shape[0] is None:
         fail("`unroll=True` needs a fixed number of timesteps", "input_shape=(timesteps, features) with an int", input_shape=input_shape)
-    if not isinstance(pooling, str):
-        fail_type("`pooling` must be a string", "one of " + ", ".join(map(repr, POOLINGS)), pooling=pooling)
-    pooling = check_choice("pooling", pooling, POOLINGS)
-    dense_units = check_units("dense_units", dense_units)
-    recurrent_dropout = check_float("recurrent_dropout", recurrent_dropout, low=0.0, high=1.0, high_inclusive=False)
     head = resolve_head(task, num_classes, num_outputs)
     if pooling == "auto":
         pooling = "last" if head.task == "regression" else "avg"

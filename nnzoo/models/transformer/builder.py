@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from nnzoo._compile import check_positive_dim, finish, parse_options
+from nnzoo._compile import finish, parse_options
 from nnzoo._heads import resolve_head
 from nnzoo._sequence import SequenceInput
-from nnzoo._validation import check_choice, check_float, fail, fail_type
+from nnzoo._validation import check_choice, check_float, check_int, fail, fail_type
 
 POSITIONS = ("learned", "sinusoidal")
 POOLS = ("avg", "max")
@@ -82,10 +82,10 @@ def build_transformer(
     >>> model.output_shape
     (None, 1)
     """
-    num_layers = check_positive_dim("num_layers", num_layers)
-    d_model = check_positive_dim("d_model", d_model)
-    num_heads = check_positive_dim("num_heads", num_heads)
-    ff_dim = check_positive_dim("ff_dim", ff_dim)
+    num_layers = check_int("num_layers", num_layers)
+    d_model = check_int("d_model", d_model)
+    num_heads = check_int("num_heads", num_heads)
+    ff_dim = check_int("ff_dim", ff_dim)
     if d_model % num_heads:
         fail("`d_model` must be divisible by `num_heads`", "e.g. d_model=64, num_heads=4",
              d_model=d_model, num_heads=num_heads)
@@ -99,7 +99,7 @@ def build_transformer(
             fail("Variable-length input needs `max_length` for the position encodings",
                  "max_length=<longest sequence>", input_shape=input_shape)
         max_length = seq.shape[0]
-    max_length = check_positive_dim("max_length", max_length)
+    max_length = check_int("max_length", max_length)
     if seq.shape[0] is not None and seq.shape[0] > max_length:
         fail("`max_length` is shorter than the input", f"max_length >= {seq.shape[0]}", max_length=max_length)
     pooling = check_choice("pooling", pooling, POOLS)

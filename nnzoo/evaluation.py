@@ -1,6 +1,6 @@
 """Scores for a trained model on held-out data, computed by scikit-learn.
 
-`evaluate(model, X, y)` works on a Keras model (probabilities become labels
+`nnzoo.evaluate(model, X, y)` works on a Keras model (probabilities become labels
 by the task) and on any object with `predict` (a scikit-learn estimator, an
 nnzoo adapter). The result reads as a dict, a one-row pandas DataFrame, a
 confusion matrix and a classification report:
@@ -19,13 +19,11 @@ from typing import Any
 
 import numpy as np
 
-from nnzoo._validation import check_choice, check_float, check_int, fail, fail_type
+from nnzoo._inputs import read_head
+from nnzoo._tasks import ALL_TASKS, check_task, infer_task
+from nnzoo._validation import check_float, check_int, fail, fail_type
 
 __all__ = ["Evaluation", "evaluate"]
-
-TASKS = ("regression", "binary", "multiclass", "multilabel", "reconstruction")
-#: More distinct integer targets than this read as regression values.
-MAX_CLASSES = 20
 
 
 @dataclass(frozen=True, eq=False)
@@ -119,9 +117,10 @@ def evaluate(
             (regression).
         task: `"binary"`, `"multiclass"`, `"multilabel"`, `"regression"` or
             `"reconstruction"`. Default: read from a Keras model's output
-            layer (softmax, sigmoid, linear) or a scikit-learn estimator;
-            else classes when `target_names` is given; else from `y`
-            (labels, or at most 20 distinct integers, are classes).
+            layer (softmax, sigmoid, linear; inside a nested head too) or
+            a scikit-learn estimator; else classes when `target_names` is
+            given; else from `y` by the rule `tune` and the datasets use
+            (integers, bools and strings are classes, floats regression).
         target_names: Class names, where `y` holds codes `0..k-1`.
         threshold: Probability cut for binary and multilabel outputs.
         batch_size: Prediction batch size for Keras models.
@@ -142,7 +141,7 @@ def evaluate(
     >>> train, test = nnzoo.datasets.load("iris", test_size=0.3)
     >>> model = nnzoo.build("ffnn", train.input_shape, **train.build_kwargs())
     >>> model.fit(train.X, train.y, epochs=50, verbose=0)
-    >>> result = nnzoo.evaluate.evaluate(model, test)
+    >>> result = nnzoo.evaluate(model, test)
     >>> result.to_dict()["accuracy"]
     """
     if not callable(getattr(model, "predict", None)):
@@ -167,15 +166,13 @@ def evaluate(
         check_finite("X", X)
         check_features(model, X, "X")
     if task is None:
-        task = _task_from_model(model) if keras_model else _task_from_estimator(model)
+        task = read_head(model).task if keras_model else _task_from_estimator(model)
         if task is None and target_names is not None:  # class names given: classes
             task = "binary" if len(target_names) == 2 and y.ndim == 1 else None
             task = task or ("multilabel" if y.ndim == 2 and y.shape[1] > 1 else "multiclass")
-        task = task or _task_from_targets(y)
+        task = task or infer_task(y)
     else:
-        if not isinstance(task, str):
-            fail_type("`task` must be a string", "one of " + ", ".join(map(repr, TASKS)), task=task)
-        task = check_choice("task", task, TASKS)
+        task = check_task(task, ALL_TASKS)
 
     if keras_model:
         pred = np.asarray(model.predict(X, batch_size=batch_size, verbose=0))
@@ -206,13 +203,6 @@ def _is_keras_model(obj) -> bool:
     return any(c.__module__.startswith("keras") and c.__name__ == "Model" for c in type(obj).__mro__)
 
 
-def _task_from_model(model) -> str | None:
-    """The task a zoo/Keras model's output layer implies, or None if unclear."""
-    from nnzoo._inputs import read_head
-
-    return read_head(model).task
-
-
 def _task_from_estimator(model) -> str | None:
     """'regression' for a scikit-learn regressor; None if it does not say."""
     from sklearn.base import is_classifier, is_regressor
@@ -226,20 +216,6 @@ def _task_from_estimator(model) -> str | None:
     except (AttributeError, TypeError):
         pass
     return None
-
-
-def _task_from_targets(y: np.ndarray) -> str:
-    """The datasets module's rule: labels, or at most 20 distinct integers, are classes."""
-    if y.ndim == 2 and y.shape[1] > 1:
-        return "multilabel" if np.isin(y, (0, 1)).all() else "regression"
-    flat = y.ravel()
-    distinct = len(np.unique(flat))
-    if flat.dtype.kind not in "iufc":  # strings, objects, booleans: labels
-        return "binary" if distinct <= 2 else "multiclass"
-    integral = flat.dtype.kind in "iu" or bool(np.all(np.mod(flat, 1) == 0))
-    if integral and distinct <= MAX_CLASSES and 2 * distinct <= len(flat):
-        return "binary" if distinct <= 2 else "multiclass"
-    return "regression"
 
 
 def _to_labels(pred: np.ndarray, task: str, threshold: float) -> np.ndarray:
