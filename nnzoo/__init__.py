@@ -25,8 +25,10 @@ from nnzoo._registry import build, get_entry, list_models
 from nnzoo.models import (
     build_autoencoder,
     build_cnn,
+    build_conv1d,
     build_ffnn,
     build_lstm,
+    build_transformer,
     build_vgg16_transfer,
     fit_cached,
     reconstruction_error,
@@ -39,8 +41,10 @@ __all__ = [
     "build",
     "build_autoencoder",
     "build_cnn",
+    "build_conv1d",
     "build_ffnn",
     "build_lstm",
+    "build_transformer",
     "build_vgg16_transfer",
     "evaluate",
     "fit",
@@ -52,7 +56,7 @@ __all__ = [
     "save_model",
 ]
 
-_SUBMODULES = ("callbacks", "datasets", "evaluation", "export", "plots", "tuning")
+_SUBMODULES = ("callbacks", "datasets", "evaluation", "export", "plots", "text", "tuning")
 #: Public functions of lazily loaded modules: name -> module.
 _LAZY_FUNCTIONS = {"evaluate": "nnzoo.evaluation"}
 
