@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from nnzoo._tasks import CLASSIFICATION, check_task, infer_task, task_arguments
-from nnzoo._validation import check_choice, check_float, check_int, fail, fail_type, message, suggest
+from nnzoo._validation import check_bool, check_choice, check_float, check_int, fail, fail_type, message, suggest
 
 __all__ = [
     "DATASETS",
@@ -224,9 +224,8 @@ def load(
     name = check_choice("name", name, tuple(DATASETS))
     test_size = _check_test_size(test_size)
     seed = _check_seed(seed)
-    for flag, value in (("flat", flat), ("scale", scale)):
-        if not isinstance(value, bool):
-            fail_type(f"`{flag}` must be a bool", "True or False", **{flag: value})
+    check_bool("flat", flat)
+    check_bool("scale", scale)
 
     if name == "sines":
         data = make_sines(seed=seed)
@@ -483,8 +482,7 @@ class Preprocessor:
         from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
         frame = _check_frame(frame)
-        if not isinstance(self.scale, bool):
-            fail_type("`scale` must be a bool", "True or False", scale=self.scale)
+        check_bool("scale", self.scale)
         columns = list(frame.columns)
         if self.target is not None:
             _check_column(self.target, columns, "target")

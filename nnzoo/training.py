@@ -23,7 +23,7 @@ import numbers
 from typing import Any
 
 from nnzoo._inputs import check_shuffle, check_training_data
-from nnzoo._validation import check_float, check_int, fail, fail_type
+from nnzoo._validation import check_bool, check_float, check_int, fail, fail_type
 
 __all__ = ["fit", "train"]
 
@@ -285,8 +285,8 @@ def train(
     (`keras.utils.set_random_seed(seed)` just before fitting); seed before
     building the model too for reproducible initial weights.
 
-    With `init_head=True`, a regression model (an output `Dense` named
-    `"head"` with a linear activation, as every nnzoo factory builds) starts
+    With `init_head=True`, a regression model (a linear output `Dense`, as
+    every nnzoo factory builds; the task is read by `nnzoo._tasks.read_head`) starts
     at the targets' scale: its bias is set to the targets' mean and its
     kernel scaled by their standard deviation. Raw targets such as prices sit
     far from the zero a fresh head outputs; without this most epochs go into
@@ -343,8 +343,7 @@ def train(
 
     from nnzoo.callbacks import standard_callbacks
 
-    if not isinstance(init_head, bool):
-        fail_type("`init_head` must be a bool", "True or False", init_head=init_head)
+    check_bool("init_head", init_head)
     if seed is not None:
         seed = check_int("seed", seed, minimum=0)
     epochs = check_int("epochs", epochs, minimum=1)
@@ -363,16 +362,16 @@ def train(
 
 
 def _init_regression_head(model, y) -> bool:
-    """Sets a linear `"head"` Dense to bias = mean(y), kernel x std(y); returns whether it did."""
+    """Sets a regression model's output Dense to bias = mean(y), kernel x std(y); returns whether it did."""
     import numpy as np
 
-    try:
-        head = model.get_layer("head")
-    except ValueError:
+    from nnzoo._tasks import output_layer, read_head
+
+    if read_head(model).task != "regression":
         return False
+    head = output_layer(model)
     weights = head.get_weights()
-    activation = getattr(getattr(head, "activation", None), "__name__", None)
-    if len(weights) != 2 or activation != "linear":
+    if len(weights) != 2:
         return False
     kernel, bias = weights
     try:

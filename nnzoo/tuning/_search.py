@@ -57,7 +57,7 @@ from nnzoo import _compat
 from nnzoo._io import atomic_path, atomic_write_text, check_writable_folder
 from nnzoo._options import ALGORITHMS, DEFAULT_ALGORITHM
 from nnzoo._registry import get_entry
-from nnzoo._validation import check_choice, check_int, fail, fail_type, suggest
+from nnzoo._validation import check_bool, check_choice, check_int, fail, fail_type, suggest
 from nnzoo.tuning._data import Prepared, prepare
 from nnzoo.tuning._fit import fit_model, is_multi_worker
 from nnzoo.tuning._spaces import CONTEXT_ARGS, ResolvedSpace, resolve_space
@@ -115,20 +115,10 @@ def hypermodel(
 ) -> ZooHyperModel:
     """Returns a keras-tuner `HyperModel` with the family's default search space.
 
-    The default spaces (one table per family, in `nnzoo.tuning._spaces`):
-
-    - ffnn: `depth`, `units`, `activation`, `dropout`, `batch_norm`, `l2`,
-      `learning_rate`;
-    - cnn: `blocks`, `filters` (doubling per block), `kernel_size`,
-      `convs_per_block`, `dense_units`, `dropout`, `conv_dropout`,
-      `batch_norm`, `learning_rate` (blocks capped to what the image size
-      allows);
-    - lstm: `cell`, `depth`, `units`, `bidirectional`, `dropout`,
-      `learning_rate`;
-    - autoencoder: `encoding_dim`, `depth`, `units`, `activation`,
-      `learning_rate`;
-    - vgg16_transfer: `dense_units`, `dropout`, `trainable_layers`,
-      `learning_rate`.
+    Each family declares its default space beside its builder, in
+    `nnzoo/models/<family>/space.py` (`nnzoo.get_entry(name).space`), with
+    its build limits (e.g. CNN blocks capped to what the image size allows).
+    `hypermodel(...).space.names` lists what a space tunes for an input.
 
     Args:
         name: A registry name (`nnzoo.list_models()`); variants keep their
@@ -788,9 +778,8 @@ def tune(
         patience = check_int("patience", patience, minimum=0)
     if not isinstance(verbose, (bool, numbers.Integral)):
         fail_type("`verbose` must be 0 or 1", "0 (quiet) or 1 (a line per trial)", verbose=verbose)
-    for flag, value in (("overwrite", overwrite), ("refit", refit)):
-        if not isinstance(value, bool):
-            fail_type(f"`{flag}` must be a bool", "True or False", **{flag: value})
+    check_bool("overwrite", overwrite)
+    check_bool("refit", refit)
     if seed is not None:
         seed = check_int("seed", seed, minimum=0)
     callbacks = tuple(callbacks or ())
