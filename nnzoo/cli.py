@@ -318,13 +318,11 @@ def _train(entry, train, test, *, epochs: int, batch_size: int, schedule: str, v
     return _Run(model, logs, seconds, len(watched), best, result)
 
 
-def _check_out(path: str) -> str:
-    if not path.endswith(".keras"):
-        raise UsageError(f"--out must end in .keras; got {path!r}")
-    folder = os.path.dirname(os.path.abspath(path))
-    if os.path.exists(folder) and not os.path.isdir(folder):
-        raise UsageError(f"cannot write {path!r}: {folder!r} is not a folder")
-    return path
+def _check_out(path: str, *, suffix: str = ".keras", name: str = "--out") -> str:
+    """Refuses, before any training, an output path that cannot be written (see `check_output_path`)."""
+    from nnzoo._validation import check_output_path
+
+    return check_output_path(path, suffix=suffix, name=name)
 
 
 def _sidecar_paths(model_path: str) -> tuple[str, str]:
@@ -691,9 +689,7 @@ def _cmd_export(args: argparse.Namespace, out: Output) -> int:
 
     path = args.model_file
     _check_keras_file(path)
-    target = args.out or os.path.splitext(path)[0] + ".tflite"
-    if not target.endswith(".tflite"):
-        raise UsageError(f"--out {target!r} must end in .tflite")
+    target = _check_out(args.out or os.path.splitext(path)[0] + ".tflite", suffix=".tflite")
     meta = _read_meta(_sidecar_paths(path)[0])
     args.data = args.data or meta.get("data")
     quantize = _option(args.quantize)
@@ -974,6 +970,7 @@ def _cmd_quickstart(args: argparse.Namespace, out: Output) -> int:
     folder = args.out_dir
     if os.path.exists(folder) and not os.path.isdir(folder):
         raise UsageError(f"--out-dir {folder!r} exists and is not a folder")
+    _check_out(os.path.join(folder, "cnn_digits.keras"), name="--out-dir")
     entry = nnzoo.get_entry("cnn")
     train, test = datasets.load("digits", test_size=0.2, seed=args.seed)
     out.say(f"nnzoo quickstart: CNN on digits ({len(train)} train / {len(test)} test images of 8x8)")

@@ -187,7 +187,7 @@ def test_export_camera_takes_uint8_frames_in_the_training_range(tmp_path, capsys
 
 @pytest.mark.parametrize("argv,fragment", [
     (["export", "missing.keras"], "does not exist"),
-    (["export", "{model}", "--out", "model.bin"], "must end in .tflite"),
+    (["export", "{model}", "--out", "model.bin"], "--out must end in `.tflite`"),
 ])
 def test_export_bad_input(argv, fragment, tmp_path, capsys):
     model_path = tmp_path / "m.keras"
@@ -224,7 +224,7 @@ def test_train_and_evaluate_a_csv(tmp_path, capsys, churn_csv):
         (["train", "ffnn", "--data", "{csv}"], "--target COL is required with a CSV file"),
         (["train", "ffnn", "--data", "{tmp}/missing.csv", "--target", "y"], "does not exist"),
         (["train", "ffnn", "--data", "wines"], "unknown dataset 'wines'. Did you mean 'wine'?"),
-        (["train", "ffnn", "--data", "iris", "--out", "model.h5"], "--out must end in .keras"),
+        (["train", "ffnn", "--data", "iris", "--out", "model.h5"], "--out must end in `.keras`"),
         (["train", "ffnn", "--data", "iris", "--test-size", "1"], "--test-size must be in [0, 1)"),
         (["evaluate", "{tmp}/missing.keras", "--data", "digits"], "does not exist"),
         (["evaluate", "{csv}", "--data", "digits"], "is not a Keras model file"),
