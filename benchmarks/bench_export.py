@@ -1,6 +1,8 @@
 """Benchmark nnzoo.export: file sizes, single-sample latency, int8 accuracy.
 
-Not a test. For each family, on its registry example shape:
+Not a test. For each registered family (its default model, on the
+family's example shape; `--quick` leaves out the families whose `Family`
+says `slow_export`):
 
 - the `.tflite` size as float32, dynamic-range and full-int8;
 - the mean single-sample latency of the LiteRT interpreter beside
@@ -40,15 +42,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 
 import numpy as np  # noqa: E402
 
-#: (family, registry name) benchmarked; quick mode drops the slow ones.
-FAMILIES = [
-    ("ffnn", "ffnn"),
-    ("cnn", "cnn"),
-    ("lstm", "lstm"),
-    ("autoencoder", "autoencoder"),
-    ("vgg16_transfer", "vgg16_transfer"),
-]
-QUICK_SKIP = {"autoencoder", "vgg16_transfer"}
+
+def benchmarked(quick: bool) -> list[str]:
+    """Registry names of the models benchmarked: each family's default model, asked of the registry."""
+    from nnzoo._registry import families
+
+    return [family.name for family in families() if not (quick and family.slow_export)]
 
 
 def mediapipe_latency(path: Path, frames: np.ndarray, runs: int) -> tuple[str, float | None]:
@@ -95,10 +94,9 @@ def bench_families(folder: Path, quick: bool, runs: int) -> list[dict]:
     from nnzoo.export import to_tflite
 
     rows = []
-    for family, name in FAMILIES:
-        if quick and family in QUICK_SKIP:
-            continue
+    for name in benchmarked(quick):
         entry = nnzoo.get_entry(name)
+        family = entry.family
         kwargs = {"task": "multiclass", "num_classes": 3} if entry.supervised else {}
         model = nnzoo.build(name, entry.example_input_shape, **kwargs)
         X = entry.example_inputs(16 if quick else 64, 0)  # as the family's models expect them

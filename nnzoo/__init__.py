@@ -26,8 +26,10 @@ from nnzoo._registry import build, get_entry, list_models
 from nnzoo.models import (
     build_autoencoder,
     build_cnn,
+    build_conv1d,
     build_ffnn,
     build_lstm,
+    build_transformer,
     build_vgg16_transfer,
     fit_cached,
     reconstruction_error,
@@ -40,8 +42,10 @@ __all__ = [
     "build",
     "build_autoencoder",
     "build_cnn",
+    "build_conv1d",
     "build_ffnn",
     "build_lstm",
+    "build_transformer",
     "build_vgg16_transfer",
     "evaluate",
     "fit",
@@ -54,7 +58,7 @@ __all__ = [
     "save_model",
 ]
 
-_SUBMODULES = ("callbacks", "datasets", "evaluation", "export", "plots", "tuning")
+_SUBMODULES = ("callbacks", "datasets", "evaluation", "export", "plots", "text", "tuning")
 #: Public functions of lazily loaded modules: name -> module.
 _LAZY_FUNCTIONS = {"evaluate": "nnzoo.evaluation"}
 

@@ -9,8 +9,9 @@ deep inside TensorFlow:
 - `check_sample_weight`: finite and non-negative weights.
 - `check_shuffle`: a bool (or Keras's `"batch"`).
 - `check_features`: samples shaped like the model's input.
-- `check_targets`: targets that fit the model's head, read by `read_head`
-  (the one place that reads a task from a built model's output layer).
+- `check_targets`: targets that fit the model's head, read by
+  `nnzoo._tasks.read_head` (the one place that reads a task from a built
+  model's output layer).
 
 They are cheap (one `np.isfinite` pass over each array). Anything that is
 not an array (a `tf.data.Dataset`, a `PyDataset`, a generator) passes
@@ -21,11 +22,12 @@ from __future__ import annotations
 
 import math
 import numbers
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from nnzoo._tasks import input_shape as _input_shape
+from nnzoo._tasks import read_head
 from nnzoo._validation import message_text
 
 #: Entries listed in a message before "..." is written.
@@ -154,76 +156,6 @@ def check_shuffle(shuffle: Any) -> None:
         return
     raise TypeError(message_text("`shuffle` must be a bool", "True or False (or 'batch', as in model.fit)",
                                  f"shuffle={shuffle!r}"))
-
-
-# --------------------------------------------------------------------------- #
-# The model's head
-
-
-@dataclass(frozen=True)
-class ModelHead:
-    """What a built model's output layer says about its task.
-
-    Attributes:
-        task: `"multiclass"` (softmax), `"binary"` (one sigmoid unit),
-            `"multilabel"` (several sigmoid units), `"regression"` or
-            `"reconstruction"` (linear), or `None` when unclear.
-        activation: The output activation's name, or `None`.
-        units: Size of the output's last axis, or `None`.
-        output_shape: The output shape without the batch axis, or `None`.
-    """
-
-    task: str | None
-    activation: str | None
-    units: int | None
-    output_shape: tuple | None
-
-
-def read_head(model) -> ModelHead:
-    """Reads the task from a single-output Keras model's last layer.
-
-    Nested models (the transfer model's `"head"`) are looked into. A
-    `Softmax` layer counts as a softmax activation. A model with nested
-    `"encoder"` and `"decoder"` models whose output has the input's shape is
-    an autoencoder (`"reconstruction"`), whatever its output activation.
-    """
-    try:
-        layer = model.layers[-1] if model.layers else None
-        while layer is not None and hasattr(layer, "layers") and layer.layers:  # a nested model
-            layer = layer.layers[-1]
-        activation = getattr(getattr(layer, "activation", None), "__name__", None)
-        if type(layer).__name__ == "Softmax":
-            activation = "softmax"
-        if len(model.outputs) != 1:
-            return ModelHead(None, activation, None, None)
-        out_shape = tuple(model.outputs[0].shape)[1:]
-        units = None if not out_shape or out_shape[-1] is None else int(out_shape[-1])
-    except (AttributeError, IndexError, TypeError, ValueError):
-        return ModelHead(None, None, None, None)
-    task = None
-    in_shape = _input_shape(model)
-    same_shape = in_shape is not None and out_shape == in_shape and math.prod(d or 1 for d in in_shape) > 1
-    names = {getattr(layer, "name", None) for layer in model.layers}
-    if same_shape and {"encoder", "decoder"} <= names:  # an nnzoo autoencoder, whatever its output activation
-        return ModelHead("reconstruction", activation, units, out_shape)
-    if activation == "softmax":
-        task = "multiclass"
-    elif activation == "sigmoid" and units is not None:
-        task = "binary" if units == 1 else "multilabel"
-    elif activation == "linear":
-        task = "reconstruction" if same_shape else "regression"
-    return ModelHead(task, activation, units, out_shape)
-
-
-def _input_shape(model) -> tuple | None:
-    """The single input's shape without the batch axis, or None for several inputs."""
-    try:
-        inputs = model.inputs
-        if len(inputs) != 1:
-            return None
-        return tuple(inputs[0].shape)[1:]
-    except (AttributeError, TypeError, ValueError):
-        return None
 
 
 def _shape_text(shape) -> str:

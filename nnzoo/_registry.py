@@ -105,6 +105,9 @@ class Family:
         space: The default search space (an `nnzoo._space.Space`).
         inputs: What the models take as input (`InputFacts`).
         tasks: Tasks the family supports (`("reconstruction",)` for autoencoders).
+        slow_export: Whether exporting the default model takes long on a CPU
+            (tens of seconds: a large graph or many conversions); quick
+            benchmark runs (`benchmarks/bench_export.py --quick`) leave it out.
     """
 
     name: str
@@ -113,6 +116,7 @@ class Family:
     space: Any
     inputs: InputFacts
     tasks: tuple[str, ...] = TASKS
+    slow_export: bool = False
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,9 @@
 
 Every part of nnzoo that needs a task asks this module: the factories (the
 head table, through `nnzoo._heads`), `tune`, `nnzoo.evaluate`, the datasets,
-the scikit-learn adapters and the command line. Reading the task of a built
-model (its output activation, through nested heads) is
-`nnzoo._inputs.read_head`, beside the data checks that use it.
+the scikit-learn adapters and the command line. `read_head` reads the task
+of a built model from its output layer (through nested heads), for the data
+checks, `evaluate`, export and the training recipe.
 
 **The task names.** `TASKS` are the supervised heads; autoencoders do
 `"reconstruction"`; `ALL_TASKS` holds both.
@@ -41,6 +41,7 @@ classes. Pass `task="regression"` (or cast to float) for integer counts.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -195,3 +196,82 @@ def task_arguments(
         arr = np.asarray(y)
         num_classes = arr.shape[1] if task == "multilabel" else len(np.unique(arr.ravel()))
     return {"task": task, **({} if num_classes is None else {"num_classes": int(num_classes)})}
+
+
+# --------------------------------------------------------------------------- #
+# The task of a built model
+
+
+@dataclass(frozen=True)
+class ModelHead:
+    """What a built model's output layer says about its task.
+
+    Attributes:
+        task: `"multiclass"` (softmax), `"binary"` (one sigmoid unit),
+            `"multilabel"` (several sigmoid units), `"regression"` or
+            `"reconstruction"` (linear), or `None` when unclear.
+        activation: The output activation's name, or `None`.
+        units: Size of the output's last axis, or `None`.
+        output_shape: The output shape without the batch axis, or `None`.
+    """
+
+    task: str | None
+    activation: str | None
+    units: int | None
+    output_shape: tuple | None
+
+
+def output_layer(model):
+    """The layer that computes a model's output, looked for inside nested models (the transfer `"head"`).
+
+    Returns `None` for a model without layers.
+    """
+    layer = model.layers[-1] if model.layers else None
+    while layer is not None and hasattr(layer, "layers") and layer.layers:  # a nested model
+        layer = layer.layers[-1]
+    return layer
+
+
+def read_head(model) -> ModelHead:
+    """Reads the task from a single-output Keras model's last layer.
+
+    Nested models (the transfer model's `"head"`) are looked into. A
+    `Softmax` layer counts as a softmax activation. A model with nested
+    `"encoder"` and `"decoder"` models whose output has the input's shape is
+    an autoencoder (`"reconstruction"`), whatever its output activation.
+    """
+    try:
+        layer = output_layer(model)
+        activation = getattr(getattr(layer, "activation", None), "__name__", None)
+        if type(layer).__name__ == "Softmax":
+            activation = "softmax"
+        if len(model.outputs) != 1:
+            return ModelHead(None, activation, None, None)
+        out_shape = tuple(model.outputs[0].shape)[1:]
+        units = None if not out_shape or out_shape[-1] is None else int(out_shape[-1])
+    except (AttributeError, IndexError, TypeError, ValueError):
+        return ModelHead(None, None, None, None)
+    task = None
+    in_shape = input_shape(model)
+    same_shape = in_shape is not None and out_shape == in_shape and math.prod(d or 1 for d in in_shape) > 1
+    names = {getattr(layer, "name", None) for layer in model.layers}
+    if same_shape and {"encoder", "decoder"} <= names:  # an nnzoo autoencoder, whatever its output activation
+        return ModelHead("reconstruction", activation, units, out_shape)
+    if activation == "softmax":
+        task = "multiclass"
+    elif activation == "sigmoid" and units is not None:
+        task = "binary" if units == 1 else "multilabel"
+    elif activation == "linear":
+        task = "reconstruction" if same_shape else "regression"
+    return ModelHead(task, activation, units, out_shape)
+
+
+def input_shape(model) -> tuple | None:
+    """The single input's shape without the batch axis, or None for several inputs."""
+    try:
+        inputs = model.inputs
+        if len(inputs) != 1:
+            return None
+        return tuple(inputs[0].shape)[1:]
+    except (AttributeError, TypeError, ValueError):
+        return None

@@ -318,13 +318,11 @@ def _train(entry, train, test, *, epochs: int, batch_size: int, schedule: str, v
     return _Run(model, logs, seconds, len(watched), best, result)
 
 
-def _check_out(path: str) -> str:
-    if not path.endswith(".keras"):
-        raise UsageError(f"--out must end in .keras; got {path!r}")
-    folder = os.path.dirname(os.path.abspath(path))
-    if os.path.exists(folder) and not os.path.isdir(folder):
-        raise UsageError(f"cannot write {path!r}: {folder!r} is not a folder")
-    return path
+def _check_out(path: str, *, suffix: str = ".keras", name: str = "--out") -> str:
+    """Refuses, before any training, an output path that cannot be written (see `check_output_path`)."""
+    from nnzoo._validation import check_output_path
+
+    return check_output_path(path, suffix=suffix, name=name)
 
 
 def _sidecar_paths(model_path: str) -> tuple[str, str]:
@@ -691,9 +689,7 @@ def _cmd_export(args: argparse.Namespace, out: Output) -> int:
 
     path = args.model_file
     _check_keras_file(path)
-    target = args.out or os.path.splitext(path)[0] + ".tflite"
-    if not target.endswith(".tflite"):
-        raise UsageError(f"--out {target!r} must end in .tflite")
+    target = _check_out(args.out or os.path.splitext(path)[0] + ".tflite", suffix=".tflite")
     meta = _read_meta(_sidecar_paths(path)[0])
     args.data = args.data or meta.get("data")
     quantize = _option(args.quantize)
@@ -774,7 +770,8 @@ def _matrix_text(result) -> str:
 
 #: Newest version of each dependency the suite has run on (the stack in
 #: COMPAT.md); doctor notes newer installs. The supported ranges are not
-#: here: they come from nnzoo's own package metadata (setup.cfg).
+#: here: the required ones are `nnzoo._compat.REQUIREMENTS` (which setup.cfg's
+#: install_requires equals, by a test), the extras' come from setup.cfg.
 TESTED = {"tensorflow": "2.21", "keras": "3.15", "scikit-learn": "1.9", "pandas": "3.1", "numpy": "2.4",
           "keras-tuner": "1.4", "ai-edge-litert": "2.3"}
 #: The extras doctor reports on, and what each is for.
@@ -795,21 +792,28 @@ class Requirement:
 
 
 def requirements() -> list[Requirement]:
-    """nnzoo's install requirements and the `EXTRAS`, from its package metadata.
+    """nnzoo's install requirements, then the `EXTRAS`' requirements.
 
-    The metadata is generated from setup.cfg when nnzoo is installed
-    (`pip install -e .` included), so doctor and setup.cfg cannot disagree.
-    From a checkout that was never installed, setup.cfg itself is read.
+    The required packages and their ranges are `nnzoo._compat.REQUIREMENTS`,
+    the one table `setup.cfg`'s `install_requires` equals (a test checks), so
+    doctor reports the upper bounds the private internals pin even when the
+    installed package metadata predates them. The extras come from the
+    package metadata (generated from setup.cfg on install), or from
+    setup.cfg itself in a checkout that was never installed.
 
     Raises:
         UsageError: When neither the metadata nor setup.cfg can be found.
     """
     from importlib import metadata
 
+    from nnzoo._compat import supported_versions
+
     try:
-        lines = metadata.requires("nnzoo") or []
+        installed = metadata.requires("nnzoo") or []
     except metadata.PackageNotFoundError:
-        lines = _setup_cfg_requirements()
+        installed = _setup_cfg_requirements()
+    extras = [line for line in installed if _EXTRA_MARKER.search(line.partition(";")[2])]
+    lines = [f"{name}{spec}" for name, spec in supported_versions().items()] + extras
     seen, result = set(), []
     for line in lines:
         match = _REQUIREMENT.match(line)
@@ -888,15 +892,22 @@ def _unmet(version: str, specifiers: Sequence[tuple[str, str]]) -> str | None:
 def _cmd_doctor(args: argparse.Namespace, out: Output) -> int:
     """Check the installed dependency versions against nnzoo's supported ranges.
 
-    The ranges are nnzoo's own requirements (setup.cfg, as installed in its
-    package metadata). Reads package metadata only (nothing is imported).
-    Exit status 1 when a required package is missing or out of its range;
-    optional packages only add notes.
+    The ranges are nnzoo's own requirements (`nnzoo._compat.REQUIREMENTS`,
+    the table setup.cfg equals; the extras' from setup.cfg). An upper bound
+    is there because nnzoo relies on a private internal of that package; the
+    report names them (`nnzoo._compat.INTERNALS`). Reads package metadata
+    only (no dependency is imported). Exit status 1 when a required package
+    is missing or out of its range; optional packages only add notes.
     """
     import platform
     from importlib import metadata
 
-    rows, report, problems = [], [], 0
+    from nnzoo._compat import INTERNALS
+
+    pinned_for: dict[str, list[str]] = {}
+    for internal in INTERNALS:
+        pinned_for.setdefault(internal.package, []).append(internal.name)
+    rows, report, problems, bounds = [], [], 0, []
     for req in requirements():
         optional_for = None if req.extra is None else EXTRAS[req.extra]
         tested = TESTED.get(req.name)
@@ -917,14 +928,21 @@ def _cmd_doctor(args: argparse.Namespace, out: Output) -> int:
             status = "ok"
         spec = ", ".join(f"{op} {v}" for op, v in req.specifiers) or "any"
         supported = spec + (f", tested to {tested}.x" if tested else "")
-        rows.append((req.name, f"{version or '-':<10} {supported:<28} {status}"))
+        rows.append((req.name, f"{version or '-':<10} {supported:<34} {status}"))
         minimum = next((v for op, v in req.specifiers if op in (">=", "~=", "==")), None)
+        maximum = next((f"{op} {v}" for op, v in req.specifiers if op in ("<", "<=")), None)
+        internals = pinned_for.get(req.name, []) if maximum else []
+        if maximum:
+            bounds.append(f"  {req.name} {maximum}" + (f": {', '.join(internals)}" if internals else ""))
         report.append({"package": req.name, "installed": version, "requirement": spec, "minimum": minimum,
+                       "upper_bound": maximum, "pinned_by_internals": internals,
                        "tested": tested, "required": optional_for is None, "optional_for": optional_for,
                        "status": status})
     python = platform.python_version()
     backend = os.environ.get("KERAS_BACKEND", "tensorflow (default)")
     out.table([("python", python), ("keras backend", backend), *rows], title="nnzoo doctor")
+    if bounds:
+        out.say("", "Upper bounds, where nnzoo relies on private internals (nnzoo/_compat.py):", *bounds)
     out.say("", "All required packages are fine." if not problems else f"{problems} required package(s) need attention.")
     out.data({"command": "doctor", "python": python, "keras_backend": backend, "packages": report,
               "problems": problems})
@@ -952,6 +970,7 @@ def _cmd_quickstart(args: argparse.Namespace, out: Output) -> int:
     folder = args.out_dir
     if os.path.exists(folder) and not os.path.isdir(folder):
         raise UsageError(f"--out-dir {folder!r} exists and is not a folder")
+    _check_out(os.path.join(folder, "cnn_digits.keras"), name="--out-dir")
     entry = nnzoo.get_entry("cnn")
     train, test = datasets.load("digits", test_size=0.2, seed=args.seed)
     out.say(f"nnzoo quickstart: CNN on digits ({len(train)} train / {len(test)} test images of 8x8)")

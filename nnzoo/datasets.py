@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from nnzoo._tasks import CLASSIFICATION, check_task, infer_task, task_arguments
-from nnzoo._validation import check_choice, check_float, check_int, fail, fail_type, message, suggest
+from nnzoo._validation import check_bool, check_choice, check_float, check_int, fail, fail_type, message, suggest
 
 __all__ = [
     "DATASETS",
@@ -49,6 +49,7 @@ __all__ = [
     "from_csv",
     "from_dataframe",
     "load",
+    "load_ucr",
     "make_sines",
     "make_windows",
 ]
@@ -124,7 +125,13 @@ class Dataset:
 
     @property
     def input_shape(self) -> tuple[int, ...]:
-        """Shape of one sample, without the batch axis: a factory's `input_shape`."""
+        """Shape of one sample, without the batch axis: a factory's `input_shape`.
+
+        For variable-length sequences (an object array of `(timesteps_i,
+        channels)` arrays) it is `(None, channels)`.
+        """
+        if self.X.dtype == object and self.X.ndim == 1 and len(self.X):
+            return (None, *(int(d) for d in np.shape(self.X[0])[1:]))
         return tuple(int(d) for d in self.X.shape[1:])
 
     @property
@@ -224,9 +231,8 @@ def load(
     name = check_choice("name", name, tuple(DATASETS))
     test_size = _check_test_size(test_size)
     seed = _check_seed(seed)
-    for flag, value in (("flat", flat), ("scale", scale)):
-        if not isinstance(value, bool):
-            fail_type(f"`{flag}` must be a bool", "True or False", **{flag: value})
+    check_bool("flat", flat)
+    check_bool("scale", scale)
 
     if name == "sines":
         data = make_sines(seed=seed)
@@ -483,8 +489,7 @@ class Preprocessor:
         from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
         frame = _check_frame(frame)
-        if not isinstance(self.scale, bool):
-            fail_type("`scale` must be a bool", "True or False", scale=self.scale)
+        check_bool("scale", self.scale)
         columns = list(frame.columns)
         if self.target is not None:
             _check_column(self.target, columns, "target")
@@ -1244,3 +1249,126 @@ def _split_indices(n: int, strat, test_size: float, seed: int) -> tuple[np.ndarr
 
 def _step_names(k: int) -> tuple[str, ...]:
     return tuple(f"x{i}" for i in range(k))
+
+
+# ---------------------------------------------------------------------------
+# UCR/UEA time-series classification sets (bundled in the optional `aeon`)
+
+#: UCR/UEA sets that ship inside the `aeon` wheel: name -> one-line description.
+UCR_DATASETS = {
+    "gunpoint": "GunPoint, 50 train / 150 test series of length 150, 1 channel; binary",
+    "italy_power_demand": "ItalyPowerDemand, 67 train / 1029 test series of length 24, 1 channel; binary",
+    "basic_motions": "BasicMotions, 40 train / 40 test series of length 100, 6 channels; multiclass (4)",
+    "japanese_vowels": "JapaneseVowels, 270 train / 370 test series of length 7-29, 12 channels; multiclass (9)",
+}
+
+#: How `load_ucr` makes series of unequal length fit one array.
+UCR_LENGTHS = ("pad", "resample", "variable")
+
+
+def load_ucr(name: str, split: str | None = None, *, length: str = "pad") -> Dataset | tuple[Dataset, Dataset]:
+    """Loads a UCR/UEA time-series classification set with its official split.
+
+    The data ships inside the `aeon` package (offline); install it with
+    `pip install "nnzoo[timeseries]"`. Series come as Keras expects them,
+    `(n, timesteps, channels)` `float32`, raw (not normalised: build the
+    model with `normalize="series"` to z-normalise each series inside the
+    model). Labels are coded `0..k-1` in sorted order of the original string
+    labels, which `target_names` keeps.
+
+    Unequal-length sets (JapaneseVowels) fit one array in one of three ways,
+    the same for both splits so one model takes both:
+
+    - `length="pad"` (default): zeros appended up to the longest series of
+      the train and test splits;
+    - `length="resample"`: each series linearly interpolated to that length
+      (the protocol of Fawaz et al. 2019 for the multivariate archive);
+    - `length="variable"`: `X` is an object array of `(timesteps_i,
+      channels)` arrays, for a model built with `input_shape=(None,
+      channels)` and fed one series (or one equal-length batch) at a time.
+
+    Args:
+        name: One of `UCR_DATASETS`: `"gunpoint"`, `"italy_power_demand"`,
+            `"basic_motions"`, `"japanese_vowels"`.
+        split: `"train"` or `"test"` for one split; `None` (default) returns
+            both, `(train, test)`.
+        length: `"pad"`, `"resample"` or `"variable"` (see above); equal-length
+            sets are the same under all three.
+
+    Returns:
+        A `Dataset` (`kind="sequence"`, `task="binary"` or `"multiclass"`),
+        or `(train, test)` Datasets when `split` is `None`.
+
+    Raises:
+        ValueError: For an unknown name (with the closest match), split or
+            length.
+        ImportError: If `aeon` is not installed.
+
+    Example:
+
+    >>> import nnzoo
+    >>> train, test = nnzoo.datasets.load_ucr("gunpoint")
+    >>> train.X.shape, test.X.shape, train.target_names
+    ((50, 150, 1), (150, 150, 1), ('1', '2'))
+    >>> model = nnzoo.build("conv1d", train.input_shape, **train.build_kwargs())
+    """
+    if not isinstance(name, str):
+        fail_type("A dataset name must be a string", "one of " + ", ".join(map(repr, UCR_DATASETS)), name=name)
+    name = check_choice("name", name, tuple(UCR_DATASETS))
+    if split is not None:
+        split = check_choice("split", split, ("train", "test"))
+    if not isinstance(length, str):
+        fail_type("`length` must be a string", "one of " + ", ".join(map(repr, UCR_LENGTHS)), length=length)
+    length = check_choice("length", length, UCR_LENGTHS)
+    try:
+        import aeon.datasets
+    except ImportError as err:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            f"nnzoo.datasets.load_ucr needs the optional package `aeon`, which ships the UCR/UEA sets "
+            f'offline. Install it with `pip install "nnzoo[timeseries]"` (or `pip install aeon`). '
+            f"Received: name={name!r} ({err})"
+        ) from None
+
+    loader = getattr(aeon.datasets, f"load_{name}")
+    raw = {s: loader(split=s) for s in ("train", "test")}
+    series = {s: [np.asarray(x, dtype="float32").T for x in raw[s][0]] for s in raw}  # each (T_i, C)
+    labels = {s: np.asarray(raw[s][1]).astype(str) for s in raw}
+    classes = tuple(str(c) for c in sorted(set(labels["train"]) | set(labels["test"])))
+    code = {c: k for k, c in enumerate(classes)}
+    longest = max(len(x) for s in series for x in series[s])
+    channels = series["train"][0].shape[1]
+
+    def make(s: str) -> Dataset:
+        return Dataset(
+            X=_fit_length(series[s], longest, length),
+            y=np.array([code[c] for c in labels[s]], dtype="int32"),
+            feature_names=tuple(f"channel_{c}" for c in range(channels)),
+            target_names=classes,
+            task="binary" if len(classes) == 2 else "multiclass",
+            kind="sequence",
+            name=f"{name}:{s}",
+        )
+
+    return make(split) if split is not None else (make("train"), make("test"))
+
+
+def _fit_length(series: list[np.ndarray], longest: int, length: str) -> np.ndarray:
+    """`(n, longest, C)` float32 by padding or resampling, or an object array of the series."""
+    if length == "variable":
+        out = np.empty(len(series), dtype=object)
+        for i, x in enumerate(series):
+            out[i] = x
+        if len({len(x) for x in series}) == 1:
+            return np.stack(series).astype("float32")
+        return out
+    X = np.zeros((len(series), longest, series[0].shape[1]), dtype="float32")
+    for i, x in enumerate(series):
+        if len(x) == longest:
+            X[i] = x
+        elif length == "pad":
+            X[i, : len(x)] = x
+        else:  # resample: linear interpolation of each channel onto `longest` points
+            old = np.linspace(0.0, 1.0, len(x))
+            new = np.linspace(0.0, 1.0, longest)
+            X[i] = np.stack([np.interp(new, old, x[:, c]) for c in range(x.shape[1])], axis=1)
+    return X

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from nnzoo._inputs import read_head
+from nnzoo._tasks import read_head
 from nnzoo._tasks import ALL_TASKS, check_task, infer_task
 from nnzoo._validation import check_float, check_int, fail, fail_type
 

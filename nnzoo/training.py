@@ -23,7 +23,7 @@ import numbers
 from typing import Any
 
 from nnzoo._inputs import check_shuffle, check_training_data
-from nnzoo._validation import check_float, check_int, fail, fail_type
+from nnzoo._validation import check_bool, check_float, check_int, fail, fail_type
 
 __all__ = ["fit", "train"]
 
@@ -43,6 +43,8 @@ def fit(
     validation_data: Any = None,
     shuffle: bool | str = True,
     sample_weight: Any = None,
+    stratify: bool = False,
+    validation_seed: int = 0,
     **fit_kwargs: Any,
 ):
     """Trains a compiled model on arrays like `model.fit`, only faster.
@@ -54,7 +56,11 @@ def fit(
     sees every sample exactly once, whatever the model's
     `steps_per_execution` (also when an epoch has fewer steps than that).
     `validation_split` takes the last fraction of the samples before
-    shuffling, exactly as `model.fit` does.
+    shuffling, exactly as `model.fit` does; with `stratify=True` it is a
+    shuffled, stratified hold-out instead (scikit-learn's
+    `train_test_split(..., stratify=y)`), which sorted data needs: when the
+    last rows miss a class of a classification model (its loss is a
+    cross-entropy), `fit` warns and points to `stratify=True`.
 
     Anything that is not an array (a `tf.data.Dataset`, a
     `keras.utils.PyDataset`, a generator), a non-TensorFlow backend,
@@ -73,6 +79,10 @@ def fit(
             sample_weight_val)` arrays, or a dataset.
         shuffle: Reshuffle the training data every epoch.
         sample_weight: Per-sample weights for the training data.
+        stratify: With `validation_split`, hold out a shuffled validation set
+            in which every class keeps its share (classes from `y`: labels,
+            or one-hot rows); needs array inputs.
+        validation_seed: Seed of the stratified hold-out.
         **fit_kwargs: Other `model.fit` arguments (`callbacks`, `verbose`,
             `class_weight`, `initial_epoch`, `validation_freq`,
             `validation_batch_size`, ...).
@@ -88,10 +98,15 @@ def fit(
             negative sample weights, samples of another shape than the
             model's input, or targets that do not fit its head (class ids
             outside `[0, num_classes)`, a multilabel matrix of the wrong
-            width).
+            width); for `stratify=True` without `validation_split`, or a
+            class too small to stratify.
         TypeError: For a `batch_size` or `epochs` that is not an integer,
             complex inputs, text labels for a numeric head, or a `shuffle`
-            that is not a bool.
+            or `stratify` that is not a bool.
+
+    Warns:
+        UserWarning: When a plain `validation_split` leaves a class out of
+            the validation slice (data sorted by class).
 
     Example:
 
@@ -123,6 +138,20 @@ def fit(
     check_training_data(model, x, y, sample_weight)
     if isinstance(validation_data, (tuple, list)) and len(validation_data) in (2, 3):
         check_training_data(model, *validation_data, names=("x_val", "y_val", "sample_weight_val"))
+    if not isinstance(stratify, bool):
+        fail_type("`stratify` must be a bool", "True or False", stratify=stratify)
+    if stratify:
+        if not validation_split:
+            fail("`stratify=True` needs a `validation_split` to stratify", "e.g. validation_split=0.2",
+                 stratify=stratify, validation_split=validation_split)
+        if not (_is_array_like(x) and _is_array_like(y)):
+            fail_type("`stratify=True` needs arrays", "x and y as arrays (not a dataset or generator)",
+                      x=type(x).__name__, y=type(y).__name__)
+        (x, y, sample_weight), validation_data = _stratified_split(
+            x, y, sample_weight, validation_split, check_int("validation_seed", validation_seed, minimum=0))
+        validation_split = 0.0
+    elif validation_split and _is_array_like(x) and _is_array_like(y):
+        _warn_missing_classes(model, y, validation_split)
     kwargs = dict(batch_size=batch_size, epochs=epochs, validation_split=validation_split,
                   validation_data=validation_data, shuffle=shuffle, sample_weight=sample_weight, **fit_kwargs)
     if not _fast_path_applies(x, y, validation_data, shuffle, fit_kwargs):
@@ -199,6 +228,8 @@ def _to_array(a):
     if hasattr(a, "numpy") and not isinstance(a, np.ndarray):  # eager tensors
         a = a.numpy()
     a = np.asarray(a)
+    if a.dtype.kind == "U":  # NumPy unicode strings: TensorFlow takes them as objects
+        a = a.astype(object)
     if np.issubdtype(a.dtype, np.floating) and a.dtype != np.dtype(keras.config.floatx()):
         a = a.astype(keras.config.floatx())
     return a
@@ -257,6 +288,80 @@ def _dataset(arrays, batch_size: int, *, shuffle: bool):
     return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 
+def _class_labels(model, y):
+    """1-D class labels of `y` if the model is a single-output classifier, else `None`."""
+    import numpy as np
+
+    loss = getattr(model, "loss", None)
+    loss_name = loss if isinstance(loss, str) else getattr(loss, "name", type(loss).__name__)
+    if "crossentropy" not in str(loss_name).lower().replace("_", ""):
+        return None
+    if isinstance(y, (dict, list, tuple)) and not (isinstance(y, (list, tuple)) and y and isinstance(y[0], numbers.Number)):
+        return None
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] > 1:
+        if "categorical" not in str(loss_name).lower() or "sparse" in str(loss_name).lower():
+            return None  # multilabel rows
+        return y.argmax(axis=1)
+    return y.reshape(len(y), -1)[:, 0] if y.ndim == 2 else (y if y.ndim == 1 else None)
+
+
+def _warn_missing_classes(model, y, validation_split: float) -> None:
+    """Warns when the last-rows validation slice misses a class of the training data."""
+    import warnings
+
+    import numpy as np
+
+    labels = _class_labels(model, y)
+    if labels is None:
+        return
+    n = len(labels)
+    split_at = int(math.floor(n * (1.0 - validation_split)))
+    if split_at in (0, n):
+        return  # `fit` fails on this split with its own message
+    missing = sorted(set(np.unique(labels).tolist()) - set(np.unique(labels[split_at:]).tolist()))
+    if missing:
+        shown = ", ".join(map(str, missing[:10])) + (", ..." if len(missing) > 10 else "")
+        warnings.warn(
+            f"validation_split={validation_split:g} holds out the last {n - split_at} of {n} samples, and they "
+            f"miss {len(missing)} of {len(np.unique(labels))} classes ({shown}): the data is probably sorted by "
+            "class, so the validation scores (and early stopping on them) see only part of the problem. "
+            "Pass stratify=True for a shuffled, stratified validation set, or shuffle the data first.",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+def _stratified_split(x, y, sample_weight, validation_split: float, seed: int):
+    """`(x, y, w)` for training and `(x_val, y_val[, w_val])`: a shuffled, stratified hold-out."""
+    import keras
+    import numpy as np
+    from sklearn.model_selection import train_test_split
+
+    train = _as_arrays(x, y, sample_weight, "x", "y", "sample_weight")
+    y_arr = train[1]
+    labels = np.asarray(y_arr)
+    if labels.ndim == 2 and labels.shape[1] > 1:
+        labels = labels.argmax(axis=1) if np.all((labels == 0) | (labels == 1)) and np.all(labels.sum(1) == 1) else None
+    elif labels.ndim == 2:
+        labels = labels[:, 0]
+    if labels is None or labels.ndim != 1:
+        fail("`stratify=True` needs class labels", "y of shape (n,) or (n, 1) labels, or one-hot rows",
+             y_shape=np.shape(y_arr))
+    n = len(labels)
+    try:
+        tr, va = train_test_split(np.arange(n), test_size=validation_split, random_state=seed, shuffle=True,
+                                  stratify=labels)
+    except ValueError as err:
+        fail(f"Cannot hold out a stratified validation set: {err}",
+             "at least two samples of every class, and a validation_split with room for one sample of each class",
+             validation_split=validation_split, n_samples=n, n_classes=len(np.unique(labels)))
+    tr, va = np.sort(tr), np.sort(va)
+    take = [keras.tree.map_structure(lambda a, i=idx: a[i], train) for idx in (tr, va)]
+    parts = list(take[0]) + [None] * (3 - len(take[0]))
+    return tuple(parts), tuple(take[1])
+
+
 def train(
     model,
     x: Any,
@@ -285,8 +390,8 @@ def train(
     (`keras.utils.set_random_seed(seed)` just before fitting); seed before
     building the model too for reproducible initial weights.
 
-    With `init_head=True`, a regression model (an output `Dense` named
-    `"head"` with a linear activation, as every nnzoo factory builds) starts
+    With `init_head=True`, a regression model (a linear output `Dense`, as
+    every nnzoo factory builds; the task is read by `nnzoo._tasks.read_head`) starts
     at the targets' scale: its bias is set to the targets' mean and its
     kernel scaled by their standard deviation. Raw targets such as prices sit
     far from the zero a fresh head outputs; without this most epochs go into
@@ -343,8 +448,7 @@ def train(
 
     from nnzoo.callbacks import standard_callbacks
 
-    if not isinstance(init_head, bool):
-        fail_type("`init_head` must be a bool", "True or False", init_head=init_head)
+    check_bool("init_head", init_head)
     if seed is not None:
         seed = check_int("seed", seed, minimum=0)
     epochs = check_int("epochs", epochs, minimum=1)
@@ -363,16 +467,16 @@ def train(
 
 
 def _init_regression_head(model, y) -> bool:
-    """Sets a linear `"head"` Dense to bias = mean(y), kernel x std(y); returns whether it did."""
+    """Sets a regression model's output Dense to bias = mean(y), kernel x std(y); returns whether it did."""
     import numpy as np
 
-    try:
-        head = model.get_layer("head")
-    except ValueError:
+    from nnzoo._tasks import output_layer, read_head
+
+    if read_head(model).task != "regression":
         return False
+    head = output_layer(model)
     weights = head.get_weights()
-    activation = getattr(getattr(head, "activation", None), "__name__", None)
-    if len(weights) != 2 or activation != "linear":
+    if len(weights) != 2:
         return False
     kernel, bias = weights
     try:

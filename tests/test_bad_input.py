@@ -364,13 +364,20 @@ DATA_CASES = [
     # the command line: exit 2, one line on stderr
     (_cli, ("train", "ffnn", "--data", _DUP_CSV, "--target", "y"), {}, CLIError, "repeats column name(s) ['y']"),
     (_cli, ("train", "ffnn", "--data", _folder("d.csv"), "--target", "y"), {}, CLIError, "is a folder"),
-    (_cli, ("train", "ffnn", "--data", "iris", "--out", "model.h5"), {}, CLIError, "--out must end in .keras"),
+    (_cli, ("train", "ffnn", "--data", "iris", "--out", "model.h5"), {}, CLIError, "--out must end in `.keras`"),
+    (_cli, ("train", "ffnn", "--data", "iris", "--out", _folder("m")), {}, CLIError, "--out must end in `.keras`"),
+    (_cli, ("train", "ffnn", "--data", "iris", "--out", _folder("m.keras")), {}, CLIError, "The --out is a folder"),
+    (_cli, ("train", "ffnn", "--data", "iris", "--out", _under_a_file("m.keras")), {}, CLIError, "lies under a file"),
+    (_cli, ("quickstart", "--out-dir", _under_a_file("qs")), {}, CLIError, "The --out-dir lies under a file"),
+    (_cli, ("export", _SAVED, "--out", _folder("m.tflite")), {}, CLIError, "The --out is a folder"),
     (_cli, ("train", "lstm", "--data", "digits"), {}, CLIError, "takes sequence input"),
     (_cli, ("evaluate", _SAVED, "--data", "wine"), {}, CLIError, "the model takes inputs of shape (4,), but --data wine gives (13,)"),
     (_cli, ("evaluate", _file("x.keras", "not a zip"), "--data", "iris"), {}, CLIError, "nnzoo evaluate: error:"),
     (_cli, ("export", _SAVED, "--out", _under_a_file("m.tflite")), {}, CLIError, "lies under a file"),
     (_cli, ("tune", "cnn", "--data", "iris", "--max-trials", "1", "--epochs", "1", "--directory", TMP), {}, CLIError, "image"),
     (_cli, ("tune", "ffnn", "--data", _DUP_CSV, "--target", "y", "--directory", TMP), {}, CLIError, "repeats column"),
+    (_cli, ("tune", "ffnn", "--data", "iris", "--directory", TMP, "--out", _folder("best.keras")), {}, CLIError, "The --out is a folder"),
+    (_cli, ("tune", "ffnn", "--data", "iris", "--directory", TMP, "--out", _under_a_file("b.keras")), {}, CLIError, "lies under a file"),
     (_cli, ("list", "--nope"), {}, SystemExit, "2"),
 ]
 

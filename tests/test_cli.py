@@ -187,7 +187,7 @@ def test_export_camera_takes_uint8_frames_in_the_training_range(tmp_path, capsys
 
 @pytest.mark.parametrize("argv,fragment", [
     (["export", "missing.keras"], "does not exist"),
-    (["export", "{model}", "--out", "model.bin"], "must end in .tflite"),
+    (["export", "{model}", "--out", "model.bin"], "--out must end in `.tflite`"),
 ])
 def test_export_bad_input(argv, fragment, tmp_path, capsys):
     model_path = tmp_path / "m.keras"
@@ -224,7 +224,7 @@ def test_train_and_evaluate_a_csv(tmp_path, capsys, churn_csv):
         (["train", "ffnn", "--data", "{csv}"], "--target COL is required with a CSV file"),
         (["train", "ffnn", "--data", "{tmp}/missing.csv", "--target", "y"], "does not exist"),
         (["train", "ffnn", "--data", "wines"], "unknown dataset 'wines'. Did you mean 'wine'?"),
-        (["train", "ffnn", "--data", "iris", "--out", "model.h5"], "--out must end in .keras"),
+        (["train", "ffnn", "--data", "iris", "--out", "model.h5"], "--out must end in `.keras`"),
         (["train", "ffnn", "--data", "iris", "--test-size", "1"], "--test-size must be in [0, 1)"),
         (["evaluate", "{tmp}/missing.keras", "--data", "digits"], "does not exist"),
         (["evaluate", "{csv}", "--data", "digits"], "is not a Keras model file"),
@@ -356,18 +356,31 @@ def test_option_lists_and_defaults_come_from_the_library():
 def test_doctor_ranges_are_the_package_requirements(capsys, monkeypatch):
     from importlib import metadata
 
+    from nnzoo import _compat
+
     code, payload = _main_json(capsys, "doctor")
     by_name = {p["package"]: p for p in payload["packages"]}
-    for line in metadata.requires("nnzoo"):
-        name, _, rest = line.partition(">=")
-        if ";" not in rest:  # the required packages: all listed, with setup.cfg's minimum
-            assert by_name[name]["minimum"] == rest.strip() and by_name[name]["required"]
+    # The required packages are the one table (_compat.REQUIREMENTS, which setup.cfg equals), with its bounds.
+    assert [p["package"] for p in payload["packages"] if p["required"]] == list(_compat.REQUIREMENTS)
+    for name, spec in _compat.REQUIREMENTS.items():
+        assert by_name[name]["minimum"] == spec.partition(">=")[2].split(",")[0]
     assert by_name["ai-edge-litert"]["minimum"] == "2.3" and not by_name["ai-edge-litert"]["required"]
+    # Every package a private internal pins reports its upper bound and the internals behind it.
+    for internal in _compat.INTERNALS:
+        row = by_name[internal.package]
+        assert row["upper_bound"] and row["upper_bound"].startswith("<")
+        assert internal.name in row["pinned_by_internals"]
+    assert by_name["keras"]["upper_bound"] is None and by_name["keras"]["pinned_by_internals"] == []
+    assert cli.main(["doctor"]) == 0
+    out = capsys.readouterr().out
+    assert "tensorflow < 2.22: gradient_registry" in out and "keras-tuner < 1.5: oracle_files" in out
 
-    monkeypatch.setattr(metadata, "requires", lambda dist: ["keras>=3.8,<3.10", 'pytest>=7; extra == "test"'])
+    # Installed metadata that predates the table does not hide its bounds; extras still come from it.
+    monkeypatch.setattr(metadata, "requires", lambda dist: ["tensorflow>=2.16", 'pytest>=7; extra == "test"'])
+    monkeypatch.setitem(_compat.REQUIREMENTS, "keras", ">=3.8,<3.10")
     assert cli.main(["doctor"]) == 1
     out = capsys.readouterr().out
-    assert "UNSUPPORTED: needs < 3.10" in out and "pytest" not in out
+    assert "UNSUPPORTED: needs < 3.10" in out and "pytest" not in out and ">= 2.16, < 2.22" in out
 
 
 def _quiet_env():

@@ -21,7 +21,7 @@ TRAIN_CASES = sorted(set(MAIN_TASK) | {(n, t) for n, t in CASES if n in ("ffnn",
 
 def test_registry_covers_every_family():
     families = {nnzoo.get_entry(n).family for n in nnzoo.list_models()}
-    assert families == {"ffnn", "cnn", "lstm", "autoencoder", "vgg16_transfer"}
+    assert families == {"ffnn", "cnn", "conv1d", "lstm", "transformer", "autoencoder", "vgg16_transfer"}
 
 
 @pytest.mark.parametrize("name,task", CASES, ids=[f"{n}-{t}" for n, t in CASES])

@@ -46,14 +46,16 @@ def test_import_nnzoo_does_not_import_tensorflow():
 @pytest.mark.parametrize("name", nnzoo.list_models())
 def test_entry_metadata_matches_the_model(name):
     entry = nnzoo.get_entry(name)
-    rank = {"tabular": 1, "image": 3, "sequence": 2}[entry.input_kind]
-    assert len(entry.example_input_shape) == rank
+    # Sequences are (timesteps, channels), or (timesteps,) token ids for a model with a vocabulary.
+    ranks = {"tabular": (1,), "image": (3,), "sequence": (2, 1) if entry.preset.get("vocab_size") else (2,)}
+    assert len(entry.example_input_shape) in ranks[entry.input_kind]
     assert entry.description
 
 
 # --------------------------------------------------------------------------- families own their facts
 
 import importlib  # noqa: E402
+import importlib.util  # noqa: E402
 import inspect  # noqa: E402
 import pathlib  # noqa: E402
 import re  # noqa: E402
@@ -146,6 +148,29 @@ FAMILY_BY_NAME = re.compile(r"\.family\s*(==|!=|\bin\b)|from nnzoo\.models\.\w+(
 def test_nothing_outside_the_models_matches_a_family_by_name():
     root = pathlib.Path(nnzoo.__file__).parent
     files = [p for p in root.rglob("*.py") if "models" not in p.relative_to(root).parts]
-    files += [root.parent / "tests" / "harness.py", root.parent / "benchmarks" / "bench_export.py"]
+    files += [root.parent / "tests" / "harness.py", *sorted((root.parent / "benchmarks").glob("*.py"))]
     hits = [f"{p.name}: {m.group(0)}" for p in files for m in FAMILY_BY_NAME.finditer(p.read_text())]
     assert hits == []
+
+
+def test_the_export_benchmark_asks_the_registry_for_its_families():
+    spec = importlib.util.spec_from_file_location(
+        "bench_export", pathlib.Path(__file__).resolve().parents[1] / "benchmarks" / "bench_export.py"
+    )
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    source = pathlib.Path(spec.origin).read_text()
+    # No list of families of its own: every registered family, the slow ones left out of --quick.
+    assert bench.benchmarked(quick=False) == FAMILY_NAMES
+    assert bench.benchmarked(quick=True) == [f.name for f in families() if not f.slow_export]
+    assert {"autoencoder", "vgg16_transfer"} <= set(FAMILY_NAMES) - set(bench.benchmarked(quick=True))
+    assert not re.search(r"FAMILIES\s*=|QUICK_SKIP", source)
+
+
+def test_the_readme_layout_names_every_module():
+    root = pathlib.Path(nnzoo.__file__).parent
+    readme = (root.parent / "README.md").read_text()
+    layout = readme[readme.index("- Layout, one line per folder:"):readme.index("- Adding a family")]
+    names = {p.stem for p in root.rglob("*.py") if "models" not in p.relative_to(root).parts}
+    missing = sorted(n for n in names - {"__init__", "__main__"} if not re.search(rf"\b{n}\b", layout))
+    assert missing == []

@@ -208,13 +208,14 @@ def test_tune_with_cv_returns_model_table_and_csv(tmp_path, capsys):
     assert 1 <= result.refit_epochs <= 2
 
 
-def test_hyperband_continues_from_earlier_rounds_quietly(tmp_path, capsys, recwarn):
+@pytest.mark.parametrize("cv_mode, weights_file", [("sequential", "fold0.weights.h5"), ("stacked", "folds.weights.h5")])
+def test_hyperband_continues_from_earlier_rounds_quietly(tmp_path, capsys, recwarn, cv_mode, weights_file):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(48, 3)).astype("float32")
     y = X @ np.array([1.0, -2.0, 0.5], dtype="float32")  # floats: regression
     gradients_before = _custom_gradients()
     result = tune("ffnn", X, y, algorithm="hyperband", max_trials=4, epochs=3, refit=False, directory=tmp_path,
-                  seed=0, batch_size=16, depth=1, units=8, steps_per_execution=1, verbose=0)
+                  seed=0, batch_size=16, depth=1, units=8, steps_per_execution=1, verbose=0, cv_mode=cv_mode)
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err == ""
     assert not [w for w in recwarn if issubclass(w.category, UserWarning)]  # e.g. no skipped-variable warnings
@@ -227,10 +228,94 @@ def test_hyperband_continues_from_earlier_rounds_quietly(tmp_path, capsys, recwa
     assert last["warm_start_trial"] in (0, 1, 2)
     assert last["epochs_run"] <= 2  # started from epoch 1, not from scratch
     assert os.path.exists(os.path.join(result.project_dir, f"trial_{int(last['warm_start_trial'])}",
-                                       "fold0.weights.h5"))
+                                       weights_file))
     # Trials leave no gradient functions behind in TensorFlow's global registry
     # (each would keep a dead train graph alive; tensorflow/tensorflow#61791).
     assert _custom_gradients() == gradients_before
+
+
+# --------------------------------------------------------------------------- folds trained together
+
+
+def _separate_and_stacked(X, y, folds, *, lr, epochs, patience, seed=0):
+    """Per-fold outcomes of k separate `fit_model` runs and of one stacked run, from the same initial weights."""
+    import keras
+
+    from nnzoo.tuning._fit import fit_model
+    from nnzoo.tuning._stacked import StackedFolds
+
+    def build(k):
+        keras.utils.set_random_seed(seed + k)
+        return nnzoo.build("ffnn", X.shape[1:], (16,), num_classes=3, learning_rate=lr, steps_per_execution=1,
+                           name=f"fold{k}")
+
+    separate, initial = [], []
+    for k, (train, val) in enumerate(folds):
+        model = build(k)
+        initial.append(model.get_weights())
+        separate.append(fit_model(model, X[train], y[train], epochs=epochs, batch_size=len(X),
+                                  validation_data=(X[val], y[val]), patience=patience))
+    stacked = StackedFolds([build(k) for k in range(len(folds))])
+    for model, weights in zip(stacked.models, initial):
+        model.set_weights(weights)
+    together = stacked.fit(X, y, folds, epochs=epochs, batch_size=len(X), patience=patience, seed=seed)
+    return separate, together, stacked
+
+
+def test_stacked_folds_train_as_separate_trainings_do():
+    # One full batch per epoch: the order of the rows cannot matter, so the two must agree to float error.
+    X, labels = blobs(61, features=4, seed=2)
+    X = X + np.random.default_rng(1).normal(scale=2.5, size=X.shape).astype("float32")  # overlap: val_loss turns
+    y = np.searchsorted(np.unique(labels), labels)
+    data = prepare(nnzoo.get_entry("ffnn"), X, y, task=None, validation_split=0.2, validation_data=None, cv=3, seed=0)
+    separate, together, stacked = _separate_and_stacked(data.X, data.y, data.folds, lr=0.3, epochs=12, patience=1)
+    assert len({len(v) for _, v in data.folds}) > 1, "folds of different sizes exercise the padding"
+    for one, both in zip(separate, together):
+        assert both.epochs_run == one.epochs_run and both.best_epoch == one.best_epoch
+        for key in ("val_loss", "val_accuracy", "loss"):
+            np.testing.assert_allclose(both.history[key], one.history[key], rtol=2e-4, atol=2e-5, err_msg=key)
+        assert both.validation_scores() == pytest.approx(one.validation_scores(), rel=2e-4, abs=2e-5)
+    runs = [o.epochs_run for o in separate]
+    assert min(runs) < 12 and len(set(runs)) > 1, f"each fold must stop on its own epoch: {runs}"
+    # Every fold holds its best epoch's weights: its val_loss now is the best one.
+    for model, outcome, (_, val) in zip(stacked.models, together, data.folds):
+        loss = model.evaluate(data.X[val], data.y[val], verbose=0, return_dict=True)["loss"]
+        assert loss == pytest.approx(min(outcome.history["val_loss"]), rel=1e-4)
+
+
+def test_stacked_search_matches_sequential_and_keeps_its_graph(tmp_path):
+    X, labels = blobs(60, features=4, seed=3)
+    X = X + np.random.default_rng(0).normal(scale=2.0, size=X.shape).astype("float32")
+    common = dict(cv=3, max_trials=3, epochs=4, patience=1, batch_size=64, seed=0, refit=False, depth=1, units=8,
+                  activation="relu", dropout=0.0, batch_norm=False, l2=0.0, steps_per_execution=1, verbose=0)
+    gradients_before = _custom_gradients()
+    seq = tune("ffnn", X, labels, directory=tmp_path / "seq", cv_mode="sequential", **common)
+    stk = tune("ffnn", X, labels, directory=tmp_path / "stk", cv_mode="stacked", **common)
+    assert list(seq.trials["learning_rate"]) == list(stk.trials["learning_rate"])  # the same trials
+    np.testing.assert_allclose(stk.trials["score"], seq.trials["score"], atol=1e-6)
+    np.testing.assert_allclose(stk.trials["val_loss"], seq.trials["val_loss"], rtol=1e-3)
+    assert list(stk.trials["epochs_run"]) == list(seq.trials["epochs_run"])
+    assert _custom_gradients() == gradients_before
+
+
+def test_stacked_mode_refuses_what_it_cannot_stack(tmp_path):
+    import keras
+
+    text = _error(directory=tmp_path, cv=2, cv_mode="stacked", callbacks=[keras.callbacks.TerminateOnNaN()])
+    assert "`cv_mode='stacked'` cannot run here" in text and "cv_mode='sequential'" in text
+    assert "Received: cv_mode='stacked', callbacks=['TerminateOnNaN']" in text
+    assert "Unknown `cv_mode`" in _error(directory=tmp_path, cv=2, cv_mode="fast")
+    assert not any(tmp_path.iterdir())
+
+
+def test_auto_mode_falls_back_when_stacking_would_not_fit(tmp_path, monkeypatch, capsys):
+    from nnzoo.tuning import _stacked
+
+    monkeypatch.setattr(_stacked, "available_bytes", lambda: 1000)
+    X, y = blobs(24)
+    assert "stacked data within 25% of the memory" in _error(directory=tmp_path, cv=2, cv_mode="stacked")
+    tune("ffnn", X, y, cv=2, max_trials=1, directory=tmp_path, refit=False, **{**TINY, "verbose": 1})
+    assert "folds train one after the other (cv_mode='sequential')" in capsys.readouterr().out
 
 
 def _custom_gradients():

@@ -7,7 +7,7 @@ import pytest
 
 import nnzoo
 from nnzoo import _tasks
-from nnzoo._inputs import read_head
+from nnzoo._tasks import read_head
 from nnzoo._registry import get_entry
 from nnzoo.datasets import from_dataframe
 from nnzoo.tuning._data import prepare

@@ -68,9 +68,9 @@ from typing import Any
 import numpy as np
 
 from nnzoo._io import atomic_paths
-from nnzoo._inputs import read_head
+from nnzoo._tasks import read_head
 from nnzoo._options import QUANTIZE_MODES
-from nnzoo._validation import check_choice, check_float, check_int, fail, fail_type, message
+from nnzoo._validation import check_bool, check_choice, check_float, check_int, fail, fail_type, message
 from nnzoo.export import _camera, _converter, _metadata
 from nnzoo.export._report import ExportReport
 from nnzoo.export._runtime import TFLiteModel, flex_ops, list_ops, sidecar_path
@@ -245,8 +245,7 @@ def to_tflite(
     for flag, value in (
         ("verify", verify), ("builtins_only", builtins_only), ("int8_io", int8_io), ("sidecar", sidecar)
     ):
-        if not isinstance(value, bool):
-            fail_type(f"`{flag}` must be a bool", "True or False", **{flag: value})
+        check_bool(flag, value)
     if int8_io and quantize != "int8":
         fail("`int8_io=True` needs full-integer quantization", "quantize='int8'", int8_io=int8_io, quantize=quantize)
     recurrent = check_choice("recurrent", recurrent, RECURRENT_MODES)
@@ -254,8 +253,7 @@ def to_tflite(
         tolerance = check_float("tolerance", tolerance, low=0.0, low_inclusive=False)
     latency_runs = check_int("latency_runs", latency_runs, minimum=0)
     info = _check_metadata(metadata)
-    if not isinstance(camera, bool):
-        fail_type("`camera` must be a bool", "True or False", camera=camera)
+    check_bool("camera", camera)
     input_range = _check_range(input_range)
 
     in_shape = tuple(model.inputs[0].shape)[1:]

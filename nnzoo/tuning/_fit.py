@@ -1,8 +1,12 @@
 """Training and scoring for tuning, with or without a `tf.distribute` strategy.
 
 Models come from the factories already built and compiled inside the
-strategy's scope (`strategy=`), so one-machine strategies
-(`MirroredStrategy`, `OneDeviceStrategy`) train with plain `model.fit`.
+strategy's scope (`strategy=`), so without a strategy and with one-machine
+strategies (`MirroredStrategy`, `OneDeviceStrategy`) trials and the final
+refit train with nnzoo's recipe: `nnzoo.fit` (its input pipeline and data
+checks) with the recipe's early stopping (`nnzoo.callbacks.early_stopping`,
+best weights restored). Plateau cuts and schedules are not added: a trial's
+learning rate is the one its hyperparameters chose.
 
 `MultiWorkerMirroredStrategy` does not: on Keras 3.15 / TF 2.21,
 `Model.fit`, `evaluate`, `train_on_batch` and `test_on_batch` all fail
@@ -96,19 +100,20 @@ def fit_model(
     Returns:
         A `FitOutcome`.
     """
-    import keras
+    from nnzoo.callbacks import early_stopping
+    from nnzoo.training import fit
 
     stopper = None
     if patience is not None and validation_data is not None:
-        stopper = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
+        stopper = early_stopping("val_loss", patience)
     all_callbacks = [*callbacks, *([stopper] if stopper is not None else [])]
     if is_multi_worker(strategy):
         history = _fit_multi_worker(model, x, y, strategy=strategy, epochs=epochs, initial_epoch=initial_epoch,
                                     batch_size=batch_size, validation_data=validation_data,
                                     callbacks=all_callbacks, seed=seed)
     else:
-        history = model.fit(x, y, validation_data=validation_data, epochs=epochs, initial_epoch=initial_epoch,
-                            batch_size=batch_size, callbacks=all_callbacks, shuffle=True, verbose=0).history
+        history = fit(model, x, y, validation_data=validation_data, epochs=epochs, initial_epoch=initial_epoch,
+                      batch_size=batch_size, callbacks=all_callbacks, shuffle=True, verbose=0).history
     epochs_run = len(history.get("loss", ()))
     best = stopper.best_epoch if stopper is not None and epochs_run else initial_epoch + epochs_run - 1
     return FitOutcome(history=dict(history), best_epoch=int(best), initial_epoch=initial_epoch,

@@ -58,11 +58,12 @@ from nnzoo._compile import active_backend, check_strategy_backend
 from nnzoo._io import atomic_path, atomic_write_text, check_writable_folder
 from nnzoo._options import ALGORITHMS, DEFAULT_ALGORITHM
 from nnzoo._registry import get_entry
-from nnzoo._validation import check_choice, check_int, fail, fail_type, suggest
+from nnzoo._validation import check_bool, check_choice, check_int, fail, fail_type, suggest
 from nnzoo.tuning._data import Prepared, prepare
 from nnzoo.tuning._fit import fit_model, is_multi_worker
 from nnzoo.tuning._spaces import CONTEXT_ARGS, ResolvedSpace, resolve_space
 
+CV_MODES = ("auto", "stacked", "sequential")
 TABLE_FILE = "trials.csv"
 #: Metrics every trial reports besides the validation metrics.
 _BOOKKEEPING = ("best_epoch", "epochs_run", "seconds")
@@ -116,20 +117,10 @@ def hypermodel(
 ) -> ZooHyperModel:
     """Returns a keras-tuner `HyperModel` with the family's default search space.
 
-    The default spaces (one table per family, in `nnzoo.tuning._spaces`):
-
-    - ffnn: `depth`, `units`, `activation`, `dropout`, `batch_norm`, `l2`,
-      `learning_rate`;
-    - cnn: `blocks`, `filters` (doubling per block), `kernel_size`,
-      `convs_per_block`, `dense_units`, `dropout`, `conv_dropout`,
-      `batch_norm`, `learning_rate` (blocks capped to what the image size
-      allows);
-    - lstm: `cell`, `depth`, `units`, `bidirectional`, `dropout`,
-      `learning_rate`;
-    - autoencoder: `encoding_dim`, `depth`, `units`, `activation`,
-      `learning_rate`;
-    - vgg16_transfer: `dense_units`, `dropout`, `trainable_layers`,
-      `learning_rate`.
+    Each family declares its default space beside its builder, in
+    `nnzoo/models/<family>/space.py` (`nnzoo.get_entry(name).space`), with
+    its build limits (e.g. CNN blocks capped to what the image size allows).
+    `hypermodel(...).space.names` lists what a space tunes for an input.
 
     Args:
         name: A registry name (`nnzoo.list_models()`); variants keep their
@@ -296,6 +287,7 @@ class _RunConfig:
     objective: str
     max_trials: int
     names: tuple = ()
+    cv_mode: str = "sequential"
 
 
 # --------------------------------------------------------------------------- state files and names
@@ -421,6 +413,7 @@ class _ZooTuner(keras_tuner.Tuner):
         self._config = config
         self._started: dict[str, float] = {}
         self._last_metrics: dict | None = None
+        self._stack: tuple | None = None  # (graph key, StackedFolds) kept for the next trial
         self.ran: list[dict] = []  # trials this process ran, for the worker's own table
         super().__init__(**kwargs)
 
@@ -451,8 +444,12 @@ class _ZooTuner(keras_tuner.Tuner):
         # The gradient registry is TensorFlow's: nothing to release on JAX or PyTorch.
         tf_backend = active_backend() == "tensorflow"
         with _compat.release_gradient_functions() if tf_backend else contextlib.nullcontext():
-            folds = self._run_folds(trial, epochs, warm_from)
-        _fresh_graph()
+            if self._config.cv_mode == "stacked":
+                folds = self._run_stacked(trial, epochs, warm_from)
+            else:
+                folds = self._run_folds(trial, epochs, warm_from)
+        if self._stack is None:  # a kept stacked graph must survive; it is cleared when replaced
+            _fresh_graph()
         metrics = {name: float(np.mean([f[name] for f in folds])) for name in folds[0]}
         metrics["epochs_run"] = float(sum(f["epochs_run"] for f in folds))
         metrics["seconds"] = time.perf_counter() - self._started.get(trial.trial_id, time.perf_counter())
@@ -490,6 +487,43 @@ class _ZooTuner(keras_tuner.Tuner):
             del model
         return folds
 
+    def _run_stacked(self, trial, epochs: int, warm_from: str | None) -> list[dict]:
+        """All folds of the trial as one graph (`nnzoo.tuning._stacked`), kept while only the rate changes."""
+        import keras
+
+        from nnzoo.tuning import _stacked
+
+        cfg, data, hm = self._config, self._data, self.hypermodel
+        entry = get_entry(hm.model_name)
+        kwargs = hm.build_kwargs(trial.hyperparameters.values)
+        key = _stacked.graph_key(kwargs) if _stacked.KEEP_GRAPH else None
+
+        def build(k: int, **extra):
+            if cfg.seed is not None:
+                keras.utils.set_random_seed(cfg.seed + k)  # the initial weights of the sequential path
+            return entry.build(hm.input_shape, **{**kwargs, **extra, "name": f"fold{k}"})
+
+        if self._stack is not None and key is not None and self._stack[0] == key:
+            stacked = self._stack[1]
+            stacked.reset([build(k, compile=False) for k in range(len(data.folds))], kwargs.get("learning_rate"))
+        else:
+            self._stack = None
+            _fresh_graph()
+            stacked = _stacked.StackedFolds([build(k) for k in range(len(data.folds))])
+            self._stack = (key, stacked)
+        initial_epoch = 0
+        if warm_from is not None:
+            warm_path = self._weights_path(warm_from, "s")
+            if os.path.exists(warm_path):  # absent when another machine ran that trial
+                _load_weights(stacked.model, warm_path, None)
+                initial_epoch = int(trial.hyperparameters.values.get("tuner/initial_epoch", 0))
+        outcomes = stacked.fit(data.X, data.y, data.folds, epochs=epochs, batch_size=cfg.batch_size,
+                               patience=cfg.patience, initial_epoch=initial_epoch, seed=cfg.seed)
+        if cfg.warm_start:
+            self._save_weights(stacked.model, trial.trial_id, "s")
+        return [{**o.validation_scores(), "best_epoch": o.best_epoch + 1, "epochs_run": o.epochs_run}
+                for o in outcomes]
+
     def on_trial_end(self, trial):
         super().on_trial_end(trial)
         metrics = self._last_metrics if trial.status == "COMPLETED" else None
@@ -503,10 +537,11 @@ class _ZooTuner(keras_tuner.Tuner):
             print(_progress_line(record, self._config, best, prefix=f"[{self.tuner_id}] "), flush=True)
         self._last_metrics = None
 
-    def _weights_path(self, trial_id: str, fold: int) -> str:
+    def _weights_path(self, trial_id: str, fold: int | str) -> str:
+        """A fold's warm-start weights; fold `"s"` holds all folds of a stacked trial."""
         return os.path.join(self.get_trial_dir(trial_id), f"fold{fold}.weights.h5")
 
-    def _save_weights(self, model, trial_id: str, fold: int) -> None:
+    def _save_weights(self, model, trial_id: str, fold: int | str) -> None:
         with atomic_path(self._weights_path(trial_id, fold)) as tmp:
             model.save_weights(tmp)
 
@@ -686,6 +721,7 @@ def tune(
     overwrite: bool = False,
     seed: int | None = None,
     refit: bool = True,
+    cv_mode: str = "auto",
     verbose: int = 1,
     **fixed: Any,
 ) -> TuneResult:
@@ -750,6 +786,16 @@ def tune(
         refit: Retrain the best configuration on all the data given (`X`,
             plus `validation_data`), for the best trial's early-stopping
             epoch count.
+        cv_mode: How a trial's folds train. `"stacked"`: all folds side by
+            side in one Keras graph, one step driving every fold (each sees
+            only its fold's rows and stops early on its own `val_loss`),
+            and the compiled graph kept for the next trial while only the
+            learning rate changes; `"sequential"`: one model per fold, one
+            after the other. `"auto"` (default) picks `"stacked"` on the
+            TensorFlow backend without `strategy` or `callbacks`, when the
+            stacked copies of the data take under a quarter of the memory.
+            Both give the same folds, validation and objective; the numbers
+            differ only by random draws (shuffling, dropout).
         verbose: 1 for a line per trial, 0 for silence.
         **fixed: Hyperparameter values or factory arguments to hold fixed
             (see `hypermodel`), e.g. `units=64` or `optimizer="sgd"`.
@@ -759,7 +805,8 @@ def tune(
 
     Raises:
         ValueError: Before any training, for an unknown model name or
-            hyperparameter, `cv < 2`, a single class in `y`, NaN or inf in
+            hyperparameter, `cv < 2`, `cv_mode="stacked"` with a
+            `strategy`, `callbacks`, another backend or too little memory, a single class in `y`, NaN or inf in
             `X` or `y`, `X` and `y` of different lengths, an unknown
             algorithm or objective, invalid counts, a multi-worker
             strategy without a `seed`, a `project_name` or
@@ -791,9 +838,8 @@ def tune(
         patience = check_int("patience", patience, minimum=0)
     if not isinstance(verbose, (bool, numbers.Integral)):
         fail_type("`verbose` must be 0 or 1", "0 (quiet) or 1 (a line per trial)", verbose=verbose)
-    for flag, value in (("overwrite", overwrite), ("refit", refit)):
-        if not isinstance(value, bool):
-            fail_type(f"`{flag}` must be a bool", "True or False", **{flag: value})
+    check_bool("overwrite", overwrite)
+    check_bool("refit", refit)
     if seed is not None:
         seed = check_int("seed", seed, minimum=0)
     callbacks = tuple(callbacks or ())
@@ -820,8 +866,12 @@ def tune(
         _check_name("KERASTUNER_TUNER_ID", os.environ["KERASTUNER_TUNER_ID"], "a tuner id, e.g. 'chief' or 'tuner1'")
     check_writable_folder(directory, what="tuning directory")
     role = _role()
+    if not isinstance(cv_mode, str):
+        fail_type("`cv_mode` must be a string", "one of " + ", ".join(map(repr, CV_MODES)), cv_mode=cv_mode)
+    cv_mode = check_choice("cv_mode", cv_mode, CV_MODES)
     data = prepare(entry, X, y, task=task, validation_split=validation_split, validation_data=validation_data,
                    cv=cv, seed=seed)
+    cv_mode = _resolve_cv_mode(cv_mode, data, strategy, callbacks, verbose=bool(verbose))
     input_shape = tuple(data.X.shape[1:])
     objective_name = _check_objective(objective, data.task, fixed)
     if strategy is not None:
@@ -834,7 +884,7 @@ def tune(
     table_path = os.path.join(project_dir, TABLE_FILE)
     config = _RunConfig(epochs=epochs, batch_size=batch_size, patience=patience, callbacks=callbacks, seed=seed,
                         strategy=strategy, verbose=int(verbose), warm_start=algorithm == "hyperband",
-                        objective=objective_name, max_trials=max_trials, names=hm.space.names)
+                        objective=objective_name, max_trials=max_trials, names=hm.space.names, cv_mode=cv_mode)
     # A keras_tuner.Objective keeps its explicit direction; a name has it inferred.
     oracle_objective = objective if isinstance(objective, keras_tuner.Objective) else objective_name
     oracle = _make_oracle(algorithm, oracle_objective, max_trials, epochs, seed)
@@ -862,6 +912,38 @@ def tune(
         print(_header(entry.name, algorithm, data, config, role, tuner), flush=True)
     with _quiet_retracing():
         return _search_and_collect(tuner, hm, data, config, role, project_dir, table_path, refit)
+
+
+def _resolve_cv_mode(cv_mode: str, data: Prepared, strategy: Any, callbacks: tuple, *, verbose: bool) -> str:
+    """`"stacked"` or `"sequential"`; an explicit `"stacked"` that cannot run is a ValueError."""
+    import keras
+
+    from nnzoo.tuning._stacked import MEMORY_SHARE, available_bytes, stacked_bytes
+
+    if cv_mode == "sequential":
+        return cv_mode
+    blockers = []
+    if keras.backend.backend() != "tensorflow":
+        blockers.append(("the TensorFlow backend", {"backend": keras.backend.backend()}))
+    if strategy is not None:
+        blockers.append(("no `strategy`", {"strategy": type(strategy).__name__}))
+    if callbacks:
+        blockers.append(("no extra `callbacks` (they would see all folds at once)",
+                         {"callbacks": [type(c).__name__ for c in callbacks]}))
+    need, have = stacked_bytes(data.X, data.folds), available_bytes()
+    if have is not None and need > MEMORY_SHARE * have:
+        blockers.append((f"stacked data within {MEMORY_SHARE:.0%} of the memory ({have / 2**30:.1f} GiB)",
+                         {"stacked_gib": round(need / 2**30, 2)}))
+    if not blockers:
+        return "stacked"
+    if cv_mode == "stacked":
+        what, received = blockers[0]
+        fail("`cv_mode='stacked'` cannot run here", f"{what}, or cv_mode='sequential'", cv_mode=cv_mode,
+             **received)
+    if verbose and "stacked_gib" in blockers[-1][1]:
+        print(f"nnzoo.tune: folds train one after the other (cv_mode='sequential'): stacking needs "
+              f"{blockers[-1][0]}", flush=True)
+    return "sequential"
 
 
 def _search_and_collect(tuner, hm, data, config, role, project_dir, table_path, refit) -> TuneResult:

@@ -79,7 +79,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from nnzoo._compile import EXECUTION_SETTINGS
-from nnzoo._inputs import check_finite, check_sample_weight
+from nnzoo._inputs import check_finite, check_sample_weight, check_shuffle
 from nnzoo._registry import INPUT_RANKS, check_input_rank
 from nnzoo._tasks import RECONSTRUCTION, infer_task, loss_for, task_arguments
 from nnzoo._layers import check_dtype_policy, with_dtype_policy
@@ -296,8 +296,7 @@ class _ZooEstimator(BaseEstimator):
         epochs = check_int("epochs", self.epochs)
         batch_size = None if self.batch_size is None else check_int("batch_size", self.batch_size)
         validation_split = check_float("validation_split", self.validation_split, high=1.0, high_inclusive=False)
-        if not isinstance(self.shuffle, bool) and self.shuffle != "batch":
-            fail_type("`shuffle` must be a bool or 'batch'", "True, False or 'batch'", shuffle=self.shuffle)
+        check_shuffle(self.shuffle)
         if self.callbacks is not None and not isinstance(self.callbacks, (list, tuple)):
             fail_type(
                 "`callbacks` must be a list of keras callbacks",

@@ -6,6 +6,7 @@ from nnzoo.models.autoencoder.examples import INPUTS
 from nnzoo.models.autoencoder.presets import PRESETS
 from nnzoo.models.autoencoder.space import SPACE
 
-FAMILY = Family("autoencoder", build_autoencoder, PRESETS, SPACE, INPUTS, tasks=("reconstruction",))
+FAMILY = Family("autoencoder", build_autoencoder, PRESETS, SPACE, INPUTS, tasks=("reconstruction",),
+                slow_export=True)
 
 __all__ = ["FAMILY", "build_autoencoder", "reconstruction_error"]

@@ -9,12 +9,21 @@ import numpy as np
 
 from nnzoo._compile import finish, parse_options
 from nnzoo._layers import Hidden
-from nnzoo._validation import check_choice, check_input_shape, check_int, check_units, fail
+from nnzoo._validation import Integer, OneOf, Widths, check_input_shape, check_params, fail
 
 ARCHITECTURES = ("dense", "conv")
 #: Encoder widths when none are given: `hidden_units` (dense) or `filters` (conv).
 DEFAULT_WIDTHS = {"dense": (64,), "conv": (16, 32)}
 OUTPUT_ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu")
+#: What build_autoencoder's own arguments accept (the hidden-layer and common ones are shared tables).
+#: `hidden_units` are the dense architecture's widths, `filters` the conv one's; each must be None in the other.
+CONSTRAINTS = {
+    "architecture": OneOf(ARCHITECTURES),
+    "encoding_dim": Integer(),
+    "hidden_units": Widths(),
+    "filters": Widths(allow_empty=False),
+    "output_activation": OneOf(OUTPUT_ACTIVATIONS),
+}
 
 
 def build_autoencoder(
@@ -83,7 +92,7 @@ def build_autoencoder(
     >>> model.get_layer("encoder").output_shape
     (None, 32)
     """
-    architecture = check_choice("architecture", architecture, ARCHITECTURES)
+    architecture = CONSTRAINTS["architecture"].check("architecture", architecture)
     used, unused = ("hidden_units", "filters") if architecture == "dense" else ("filters", "hidden_units")
     widths = {"hidden_units": hidden_units, "filters": filters}
     if widths[unused] is not None:
@@ -98,10 +107,11 @@ def build_autoencoder(
         shape = check_input_shape(
             input_shape, ranks=(3,), family="a conv autoencoder", hint="(height, width, channels), e.g. (28, 28, 1)"
         )
-    encoding_dim = check_int("encoding_dim", encoding_dim)
-    given = widths[used] if widths[used] is not None else DEFAULT_WIDTHS[architecture]
-    units = check_units(used, given, allow_empty=(architecture == "dense"))
-    output_activation = check_choice("output_activation", output_activation, OUTPUT_ACTIVATIONS)
+    encoding_dim, units, output_activation = check_params(
+        {"encoding_dim": encoding_dim, used: widths[used] if widths[used] is not None else DEFAULT_WIDTHS[architecture],
+         "output_activation": output_activation},
+        CONSTRAINTS,
+    ).values()
     opts = parse_options("build_autoencoder", options)
     hidden = Hidden.from_args(activation, dropout, batch_norm, l1, l2, opts.kernel_initializer)
     if architecture == "conv" and not conv_sides_fit(shape, len(units)):

@@ -8,7 +8,10 @@ from typing import Any
 from nnzoo._compile import finish, parse_options
 from nnzoo._heads import resolve_head
 from nnzoo._layers import Hidden
-from nnzoo._validation import check_input_shape, check_units
+from nnzoo._validation import Widths, check_input_shape, check_params
+
+#: What build_ffnn's own arguments accept (the hidden-layer and common ones are shared tables).
+CONSTRAINTS = {"hidden_units": Widths()}
 
 
 def build_ffnn(
@@ -62,7 +65,7 @@ def build_ffnn(
     (None, 1)
     """
     shape = check_input_shape(input_shape, ranks=(1, 2, 3, 4), family="build_ffnn", hint="e.g. (n_features,)")
-    units = check_units("hidden_units", hidden_units)
+    units = check_params({"hidden_units": hidden_units}, CONSTRAINTS)["hidden_units"]
     head = resolve_head(task, num_classes, num_outputs)
     opts = parse_options("build_ffnn", options)
     hidden = Hidden.from_args(activation, dropout, batch_norm, l1, l2, opts.kernel_initializer)

@@ -7,7 +7,8 @@ from nnzoo.models.transfer.presets import PRESETS
 from nnzoo.models.transfer.space import SPACE
 
 FAMILY = Family(
-    "vgg16_transfer", build_vgg16_transfer, PRESETS, SPACE, INPUTS, tasks=("binary", "multiclass", "multilabel")
+    "vgg16_transfer", build_vgg16_transfer, PRESETS, SPACE, INPUTS, tasks=("binary", "multiclass", "multilabel"),
+    slow_export=True,
 )
 
 __all__ = ["FAMILY", "build_vgg16_transfer", "fit_cached", "imagenet_weights_path"]

@@ -8,7 +8,17 @@ from typing import Any
 from nnzoo._compile import finish, parse_options
 from nnzoo._heads import resolve_head
 from nnzoo._layers import Hidden
-from nnzoo._validation import check_choice, check_float, check_input_shape, check_int, check_units, fail, fail_type
+from nnzoo._validation import (
+    Integer,
+    OneOf,
+    Widths,
+    check_float,
+    check_input_shape,
+    check_int,
+    check_params,
+    fail,
+    fail_type,
+)
 
 #: File name Keras caches the notop ImageNet weights under (~/.keras/models/).
 IMAGENET_NOTOP_FILE = "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"
@@ -18,6 +28,13 @@ BGR_MEAN = (103.939, 116.779, 123.68)
 PREPROCESS_LAYER = "vgg16_preprocess"
 _VGG16_CONV_LAYERS = 13
 POOLINGS = ("avg", "max", "flatten")
+#: What build_vgg16_transfer's own arguments accept (the hidden-layer and common ones are shared tables);
+#: `trainable_layers` is also at most the base's conv layers.
+CONSTRAINTS = {
+    "trainable_layers": Integer(minimum=0),
+    "pooling": OneOf(POOLINGS),
+    "dense_units": Widths(),
+}
 
 
 def imagenet_weights_path() -> str:
@@ -118,11 +135,11 @@ def build_vgg16_transfer(
             "input_shape=(height, width, 3) with height, width >= 32",
             input_shape=input_shape,
         )
-    trainable_layers = check_int("trainable_layers", trainable_layers, minimum=0)
+    trainable_layers, pooling, dense_units = check_params(
+        {"trainable_layers": trainable_layers, "pooling": pooling, "dense_units": dense_units}, CONSTRAINTS
+    ).values()
     if trainable_layers > _VGG16_CONV_LAYERS:
         fail("`trainable_layers` exceeds VGG16's conv layers", f"0 to {_VGG16_CONV_LAYERS}", trainable_layers=trainable_layers)
-    pooling = check_choice("pooling", pooling, POOLINGS)
-    dense_units = check_units("dense_units", dense_units)
     if task == "regression":
         fail("build_vgg16_transfer is a classifier", "task='multiclass', 'binary' or 'multilabel'", task=task)
     head_spec = resolve_head(task, num_classes)
