@@ -9,9 +9,9 @@ A sequence model takes either
   `Embedding(vocab_size, embedding_dim)` turns ids into vectors; id 0 is
   padding (`mask_zero=True` masks it for the layers that read masks).
 
-Both are plain Keras layers: `LayerNormalization(axis=1, center=False,
-scale=False)` is exactly per-series, per-channel z-normalisation over the
-time axis, saves in safe mode and exports to TFLite with builtin ops.
+Both are plain Keras layers: a transpose, `LayerNormalization(axis=-1,
+center=False, scale=False)` and a transpose back are exactly per-series,
+per-channel z-normalisation over the time axis on every backend, saves in safe mode and exports to TFLite with builtin ops.
 """
 
 from __future__ import annotations
@@ -116,8 +116,15 @@ class SequenceInput:
             return keras.layers.Embedding(self.vocab_size, self.embedding_dim, mask_zero=self.mask_zero and mask,
                                           name="embedding")(inputs)
         if self.normalize == "series":
-            return keras.layers.LayerNormalization(axis=1, center=False, scale=False, epsilon=SERIES_NORM_EPSILON,
-                                                   name=SERIES_NORM_LAYER)(inputs)
+            # Normalise over time per channel. LayerNormalization(axis=1) gives the
+            # same numbers on TensorFlow and JAX, but Keras 3.15's PyTorch backend
+            # sends it to torch.layer_norm, which only normalises trailing axes.
+            # Transposing time to the last axis works on every backend and stays
+            # builtin TFLite ops (TRANSPOSE); the last layer carries the name.
+            x = keras.layers.Permute((2, 1), name=f"{SERIES_NORM_LAYER}_channels_first")(inputs)
+            x = keras.layers.LayerNormalization(axis=-1, center=False, scale=False, epsilon=SERIES_NORM_EPSILON,
+                                                name=f"{SERIES_NORM_LAYER}_over_time")(x)
+            return keras.layers.Permute((2, 1), name=SERIES_NORM_LAYER)(x)
         return inputs
 
 

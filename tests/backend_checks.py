@@ -75,7 +75,7 @@ def test_fit_keeps_epochs_validation_and_callbacks(tmp_path):
     assert len(history.history["loss"]) == len(history.history["val_loss"]) == 3
     best = nnzoo.load_model(ckpt)
     np.testing.assert_allclose(best.predict(X, verbose=0).shape, (80, 1))
-    report = nnzoo.evaluate.evaluate(model, X, y)
+    report = nnzoo.evaluate(model, X, y)
     assert 0.0 <= report.metrics["accuracy"] <= 1.0
 
 

@@ -210,13 +210,13 @@ def test_series_normalisation_inside_the_model_is_z_normalisation():
     rng = np.random.default_rng(0)
     X = (rng.normal(size=(4, 30, 2)) * [3.0, 0.1] + [10.0, -5.0]).astype("float32")
     model = nnzoo.build("conv1d", (None, 2), num_classes=3)
-    norm = nnzoo.build("conv1d", (None, 2), num_classes=3).get_layer("series_norm")
+    norm = model.get_layer("series_norm_over_time")
     import keras
 
     z = np.asarray(keras.Model(model.input, model.get_layer("series_norm").output)(X))
     expected = (X - X.mean(axis=1, keepdims=True)) / np.sqrt(X.var(axis=1, keepdims=True) + 1e-6)
     np.testing.assert_allclose(z, expected, atol=1e-4)
-    assert norm.get_config()["axis"] in (1, [1])
+    assert norm.get_config()["axis"] in (-1, [-1]) and not norm.weights  # over time, after the transpose
     # Scale and offset of each series do not change the prediction.
     np.testing.assert_allclose(np.asarray(model(X * 7 + 3)), np.asarray(model(X)), atol=1e-4)
     assert "series_norm" not in {layer.name for layer in nnzoo.build("fcn", (30, 2), num_classes=3).layers}

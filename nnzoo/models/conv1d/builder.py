@@ -66,7 +66,7 @@ def build_conv1d(
             sets every layer's.
         architecture: `"plain"`, `"resnet"`, `"inception"` or `"parallel"`.
         normalize: `"series"` z-normalises each series and channel over time
-            inside the model (a `LayerNormalization(axis=1)` without scale or
+            inside the model (a `LayerNormalization` over time without scale or
             offset); `None` feeds the input as it is; `"auto"` (default) is
             `"series"` for series and `None` for token ids.
         bottleneck: Inception bottleneck width (0: none).

@@ -48,8 +48,12 @@ class PositionEmbedding(keras.layers.Layer):
 
     def call(self, inputs):
         steps = keras.ops.shape(inputs)[1]
-        table = keras.ops.slice(self.table, (0, 0), (steps, keras.ops.shape(self.table)[1]))
+        # `.value` is the backend tensor: JAX refuses a Variable inside a traced op.
+        table = keras.ops.slice(self.table.value, (0, 0), (steps, self.table.shape[1]))
         return inputs + keras.ops.cast(table, inputs.dtype)[None]
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
 
     def compute_mask(self, inputs, mask=None):
         return mask
