@@ -109,8 +109,9 @@ def train_once(model_name: str, train, test, *, seed: int, epochs: int, patience
 
 
 def run(models=MODELS, datasets=tuple(DATASETS), seeds: int = 5, epochs: int = 500, patience: int = 50,
-        batch_size: int = 16, validation_split: float = 0.0, baselines: bool = True, log=print) -> dict:
-    """Runs the protocol; returns `{dataset: {row: {...}}}`."""
+        batch_size: int = 16, validation_split: float = 0.0, baselines: bool = True, log=print,
+        json_path: str | None = None) -> dict:
+    """Runs the protocol; returns `{dataset: {row: {...}}}`, also written to `json_path` after each row."""
     results: dict = {}
     for name in datasets:
         train, test = load(name)
@@ -126,6 +127,9 @@ def run(models=MODELS, datasets=tuple(DATASETS), seeds: int = 5, epochs: int = 5
             acc = rows[model_name]["accuracy"]
             log(f"{DATASETS[name]:>16} {model_name:>15}: {np.mean(acc):5.1f} ± {np.std(acc):4.1f} "
                 f"({np.mean(rows[model_name]['wall_s']):.0f} s/run, epochs {rows[model_name]['epochs']})")
+            results[name] = rows
+            if json_path:  # a long run interrupted keeps the rows it finished
+                _write_json(json_path, results)
         results[name] = rows
     return results
 
@@ -160,6 +164,16 @@ def markdown(results: dict, *, seeds: int, epochs: int, patience: int, validatio
     note = (f"{seeds} seed(s) per nnzoo model unless a row says otherwise, at most {epochs} epochs, early stopping "
             f"patience {patience} and plateau cuts on {watched}; {machine()}")
     return table(headers, rows) + "\n\n" + note
+
+
+def _write_json(path: str, results: dict) -> None:
+    """Writes the results to a temporary file beside `path`, then renames it into place."""
+    from pathlib import Path
+
+    target = Path(path)
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_text(json.dumps(results, indent=1))
+    os.replace(tmp, target)
 
 
 def merge(paths) -> dict:
@@ -201,13 +215,12 @@ def main(argv=None) -> int:
     if unknown:
         parser.error(f"unknown data set(s) {unknown}; choose from {sorted(DATASETS)}")
     results = run(models, names, seeds=args.seeds, epochs=args.epochs, patience=args.patience,
-                  batch_size=args.batch_size, validation_split=args.validation_split, baselines=not args.quick)
+                  batch_size=args.batch_size, validation_split=args.validation_split, baselines=not args.quick,
+                  json_path=args.json)
     print(markdown(results, seeds=args.seeds, epochs=args.epochs, patience=args.patience,
                    validation_split=args.validation_split))
     if args.json:
-        from pathlib import Path
-
-        Path(args.json).write_text(json.dumps(results, indent=1))
+        _write_json(args.json, results)
     return 0
 
 
