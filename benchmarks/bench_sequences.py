@@ -158,7 +158,7 @@ def markdown(results: dict, *, seeds: int, epochs: int, patience: int, validatio
     for label, figures in PUBLISHED.items():
         rows.append([f"published {label} (Fawaz et al. 2019, 10 runs)"]
                     + [f"{figures[n]:.1f}" if n in figures else "–" for n in names])
-    headers = ["test accuracy % (CPU s per run)"] + [DATASETS[n] for n in names]
+    headers = ["test accuracy % (wall s per run)"] + [DATASETS[n] for n in names]
     watched = (f"a stratified {validation_split:.0%} validation split of the training set" if validation_split
                else "the training loss (the whole training split, no test data)")
     note = (f"{seeds} seed(s) per nnzoo model unless a row says otherwise, at most {epochs} epochs, early stopping "
