@@ -142,7 +142,8 @@ _FILLER = "the a film movie plot actor scene was is and very story music ending 
 _POLARITY = ("dull awful boring clumsy tedious".split(), "great superb lovely brilliant moving".split())
 
 
-def reviews(n: int, seed: int) -> tuple[list[str], np.ndarray]:
+def reviews(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """`n` texts (an object array: Keras refuses lists and unicode arrays of strings) and their labels."""
     rng = np.random.default_rng(seed)
     labels = rng.integers(0, 2, n)
     texts = []
@@ -151,10 +152,10 @@ def reviews(n: int, seed: int) -> tuple[list[str], np.ndarray]:
         for _ in range(int(rng.integers(1, 4))):
             words.insert(int(rng.integers(0, len(words) + 1)), str(rng.choice(_POLARITY[label])))
         texts.append(" ".join(words).capitalize() + rng.choice([".", "!"]))
-    return texts, labels.astype("int32")
+    return np.array(texts, dtype=object), labels.astype("int32")
 
 
-def mediapipe_text(path: Path, texts: list[str], runs: int) -> tuple[str, float | None, list[int] | None]:
+def mediapipe_text(path: Path, texts, runs: int) -> tuple[str, float | None, list[int] | None]:
     """Whether MediaPipe's TextClassifier loads `path`, its ms per string and its top class per string."""
     try:
         from mediapipe.tasks.python import text as mp_text
@@ -192,7 +193,7 @@ def bench_text(folder: Path, quick: bool, runs: int) -> list[dict]:
         path = folder / f"text_{name}.tflite"
         report = to_tflite(model, path, class_names=["negative", "positive"], sample_data=X_test, latency_runs=runs)
         loads, ms, top = mediapipe_text(path, X_test, runs)
-        want = model.predict(np.array(X_test, dtype=object), verbose=0).argmax(-1)
+        want = model.predict(X_test, verbose=0).argmax(-1)
         rows.append({
             "model": name, "size": report.file_size_bytes, "metadata": report.metadata_size_bytes, "mp": loads,
             "mp_ms": ms, "tflite_ms": report.latency_ms.get("tflite"),

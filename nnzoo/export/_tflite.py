@@ -34,6 +34,18 @@ and converts faster (0.8 s vs 4.3 s at 100 steps). Full-integer calibration
 of the `WHILE` form crashes the TensorFlow calibrator (segmentation fault)
 on TF 2.21, so `quantize="int8"` requires the unrolled form.
 
+TFLite's fused `UNIDIRECTIONAL_SEQUENCE_LSTM` is not produced (tensorflow#58668).
+The converter fuses a function marked `api_implements="lstm_..."` (what
+tf_keras's LSTM emits) only with a static batch: on TF 2.21 a tf_keras 2.21
+LSTM fuses at `batch_size=1` and fails on `TensorListReserve` with a
+dynamic batch. Re-expressing a Keras 3 LSTM's weights in such a
+`tf.function(experimental_attributes=...)` was tried (batch 1): the
+function is inlined into a `WHILE` loop (SavedModel and concrete-function
+routes, with or without a registered second implementation); with
+`_noinline` and constant weights the fusion pass fires but conversion fails
+("'arith.constant' op failed to verify that all of {value, result} have
+same type"); with variable weights, "ERROR_STATEFUL_PARTITIONED_CALL_IN_FINAL_IR".
+
 A fixed batch of 1 through a concrete function (`from_concrete_functions`)
 is *not* used: with Keras 3 variables it leaves `READ_VARIABLE` ops that
 fail at invoke, or drops the weights altogether. The SavedModel route
