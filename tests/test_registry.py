@@ -170,13 +170,18 @@ def test_the_registry_driven_tests_special_case_no_model():
     assert hits == []
 
 
-def test_the_export_benchmark_asks_the_registry_for_its_families():
+def _bench_export():
     spec = importlib.util.spec_from_file_location(
         "bench_export", pathlib.Path(__file__).resolve().parents[1] / "benchmarks" / "bench_export.py"
     )
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    source = pathlib.Path(spec.origin).read_text()
+    return bench
+
+
+def test_the_export_benchmark_asks_the_registry_for_its_families():
+    bench = _bench_export()
+    source = pathlib.Path(bench.__file__).read_text()
     # No list of families of its own: every registered family, the slow ones left out of --quick.
     assert bench.benchmarked(quick=False) == FAMILY_NAMES
     assert bench.benchmarked(quick=True) == [f.name for f in families() if not f.slow_export]
@@ -293,7 +298,7 @@ def test_a_new_family_needs_only_its_folder_and_one_line(new_family, tmp_path):
     # The registry harness: every task builds with its head, trains, and round-trips.
     for name, task in [c for c in harness.supervised_cases() if c[0].startswith("tiny_resmlp")]:
         harness.check_builds(name, task)
-    model = harness.check_trains("tiny_resmlp", "multiclass", epochs=12, learning_rate=3e-2)
+    model = harness.check_trains("tiny_resmlp", "multiclass")
     X, _ = harness.example_data(entry, "multiclass", n=8)
     harness.check_roundtrip(harness.move_weights(model), X, tmp_path)
     # Example data from the family's input facts.
@@ -312,5 +317,6 @@ def test_a_new_family_needs_only_its_folder_and_one_line(new_family, tmp_path):
     hp = keras_tuner.HyperParameters()
     hp.Fixed("units", 8)
     assert hm.build(hp).get_layer("stem").units == 8
-    # Export: a verified TFLite file that reproduces the model.
+    # Export: a verified TFLite file that reproduces the model; the export benchmark lists it.
     harness.check_tflite(model, X, tmp_path)
+    assert "tiny_resmlp" in _bench_export().benchmarked(quick=True)
