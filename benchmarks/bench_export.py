@@ -12,6 +12,12 @@ says `slow_export`):
   file and the camera-input file, `camera=True`), and MediaPipe's
   per-image latency beside the raw interpreter's;
 
+- text models (`textcnn`, `lstm`, trained briefly on generated reviews and
+  exported with `vectorizer=`): file size, the bytes the metadata (tokenizer
+  and vocabulary) adds, whether MediaPipe's `TextClassifier` loads the file,
+  its per-string latency beside the raw interpreter's, and how often its
+  class equals Keras's on the test strings;
+
 then, on scikit-learn's bundled digits (8x8x1 images, pixels / 16), the
 accuracy of a briefly trained CNN as Keras, as a float32 file and as an
 int8 file, and the int8 drop in percentage points.
@@ -131,6 +137,72 @@ def bench_families(folder: Path, quick: bool, runs: int) -> list[dict]:
     return rows
 
 
+#: Generated reviews: filler words plus one to three words of one polarity (the label).
+_FILLER = "the a film movie plot actor scene was is and very story music ending cast it of this".split()
+_POLARITY = ("dull awful boring clumsy tedious".split(), "great superb lovely brilliant moving".split())
+
+
+def reviews(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """`n` texts (an object array: Keras refuses lists and unicode arrays of strings) and their labels."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 2, n)
+    texts = []
+    for label in labels:
+        words = list(rng.choice(_FILLER, int(rng.integers(4, 10))))
+        for _ in range(int(rng.integers(1, 4))):
+            words.insert(int(rng.integers(0, len(words) + 1)), str(rng.choice(_POLARITY[label])))
+        texts.append(" ".join(words).capitalize() + rng.choice([".", "!"]))
+    return np.array(texts, dtype=object), labels.astype("int32")
+
+
+def mediapipe_text(path: Path, texts, runs: int) -> tuple[str, float | None, list[int] | None]:
+    """Whether MediaPipe's TextClassifier loads `path`, its ms per string and its top class per string."""
+    try:
+        from mediapipe.tasks.python import text as mp_text
+        from mediapipe.tasks.python.core import base_options
+    except ImportError:
+        return "not installed", None, None
+    options = mp_text.TextClassifierOptions(base_options=base_options.BaseOptions(model_asset_path=str(path)))
+    try:
+        classifier = mp_text.TextClassifier.create_from_options(options)
+    except Exception as exc:
+        reason = str(exc).splitlines()[0]
+        return "no: " + (reason if len(reason) < 70 else reason[:67] + "..."), None, None
+    with classifier:
+        top = [classifier.classify(t).classifications[0].categories[0].index for t in texts]
+        start = time.perf_counter()
+        for i in range(runs):
+            classifier.classify(texts[i % len(texts)])
+        return "yes", (time.perf_counter() - start) / runs * 1e3, top
+
+
+def bench_text(folder: Path, quick: bool, runs: int) -> list[dict]:
+    import keras
+    import nnzoo
+    from nnzoo.export import to_tflite
+
+    (X, y), (X_test, _) = reviews(200 if quick else 1000, 0), reviews(32 if quick else 200, 1)
+    vec = nnzoo.text.make_vectorizer(X, max_tokens=100, sequence_length=16)
+    rows = []
+    for name, options in (("textcnn", {"filters": (16,)}), ("lstm", {"units": (16,)})):
+        keras.utils.set_random_seed(0)
+        ids_model = nnzoo.build(name, (16,), vocab_size=vec.vocabulary_size(), task="multiclass", num_classes=2,
+                                embedding_dim=16, learning_rate=1e-2, **options)
+        model = nnzoo.text.string_model(ids_model, vec)
+        nnzoo.fit(model, X, y, epochs=2 if quick else 8, batch_size=32, verbose=0)
+        path = folder / f"text_{name}.tflite"
+        report = to_tflite(model, path, class_names=["negative", "positive"], sample_data=X_test, latency_runs=runs)
+        loads, ms, top = mediapipe_text(path, X_test, runs)
+        want = model.predict(X_test, verbose=0).argmax(-1)
+        rows.append({
+            "model": name, "size": report.file_size_bytes, "metadata": report.metadata_size_bytes, "mp": loads,
+            "mp_ms": ms, "tflite_ms": report.latency_ms.get("tflite"),
+            "agreement": None if top is None else float(np.mean(np.array(top) == want)), "n_test": len(X_test),
+        })
+        print(f"  done text {name}", file=sys.stderr, flush=True)
+    return rows
+
+
 def bench_digits(folder: Path, quick: bool, runs: int) -> dict:
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
@@ -194,7 +266,7 @@ def _kib(n: int) -> str:
     return f"{n / 1024:,.1f} KiB" if n < 1024**2 else f"{n / 1024**2:,.1f} MiB"
 
 
-def render(rows: list[dict], digits: dict, quick: bool, seconds: float) -> str:
+def render(rows: list[dict], digits: dict, quick: bool, seconds: float, text_rows: list[dict] = ()) -> str:
     import ai_edge_litert
     import keras
     import tensorflow as tf
@@ -226,6 +298,19 @@ def render(rows: list[dict], digits: dict, quick: bool, seconds: float) -> str:
     ]
     for r in rows:
         lines.append(f"| {r['family']} | {r['mp_float']} | {r['mp_camera']} | {_ms(r['mp_ms'])} | {_ms(r['mp_raw_ms'])} |")
+    lines += [
+        "",
+        "MediaPipe Tasks `TextClassifier` on raw strings (token-id files with the vocabulary and regex tokenizer "
+        "in their metadata, `vectorizer=`; 16 ids, 2 classes):",
+        "",
+        "| model | file | metadata | MediaPipe loads | MediaPipe (1 string) | raw interpreter (1 sample of ids) "
+        "| MediaPipe class = Keras |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in text_rows:
+        agree = "-" if r["agreement"] is None else f"{100 * r['agreement']:.1f}% of {r['n_test']}"
+        lines.append(f"| {r['model']} | {_kib(r['size'])} | {r['metadata']:,} B | {r['mp']} | {_ms(r['mp_ms'])} | "
+                     f"{_ms(r['tflite_ms'])} | {agree} |")
     lines += [
         "",
         f"Digits (scikit-learn, 8x8x1, pixels / 16), `cnn` trained {digits['epochs']} epochs max, "
@@ -268,7 +353,8 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(tmp)
         rows = bench_families(folder, args.quick, runs)
         digits = bench_digits(folder, args.quick, runs)
-    print(render(rows, digits, args.quick, time.perf_counter() - started))
+        text_rows = bench_text(folder, args.quick, runs)
+    print(render(rows, digits, args.quick, time.perf_counter() - started, text_rows))
     return 0
 
 

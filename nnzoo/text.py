@@ -106,16 +106,7 @@ def string_model(model, vectorizer, *, name: str | None = None):
     """
     import keras
 
-    length = vectorizer.get_config().get("output_sequence_length")
-    in_shape = tuple(model.input_shape[1:])
-    if in_shape != (length,) and in_shape != (None,):
-        fail("The vectorizer's sequence length does not match the model's input", f"a model on ({length},) token ids",
-             model_input_shape=in_shape, sequence_length=length)
-    vocab = vectorizer.vocabulary_size()
-    embedding = next((layer for layer in model.layers if isinstance(layer, keras.layers.Embedding)), None)
-    if embedding is not None and embedding.input_dim < vocab:
-        fail("The model's vocabulary is smaller than the vectorizer's", f"vocab_size >= {vocab}",
-             vocab_size=embedding.input_dim)
+    _check_pair(model, vectorizer)
     inputs = keras.Input(shape=(), dtype="string", name="text")
     outputs = model(vectorizer(inputs))
     wrapped = keras.Model(inputs, outputs, name=name or f"{model.name}_text")
@@ -212,6 +203,22 @@ def write_tokenizer(vectorizer, folder: str | os.PathLike) -> tuple[str, str]:
         with open(spec_tmp, "w", encoding="utf-8") as fh:
             json.dump({**spec, "vocabulary_file": "vocab.txt"}, fh, indent=1)
     return vocab_path, spec_path
+
+
+def _check_pair(model, vectorizer) -> None:
+    """The vectorizer's ids fit the model: its sequence length, and an embedding at least as large."""
+    import keras
+
+    length = vectorizer.get_config().get("output_sequence_length")
+    in_shape = tuple(model.input_shape[1:])
+    if in_shape != (length,) and in_shape != (None,):
+        fail("The vectorizer's sequence length does not match the model's input", f"a model on ({length},) token ids",
+             model_input_shape=in_shape, sequence_length=length)
+    vocab = vectorizer.vocabulary_size()
+    embedding = next((layer for layer in model.layers if isinstance(layer, keras.layers.Embedding)), None)
+    if embedding is not None and embedding.input_dim < vocab:
+        fail("The model's vocabulary is smaller than the vectorizer's", f"vocab_size >= {vocab}",
+             vocab_size=embedding.input_dim)
 
 
 def _check_texts(texts, name: str) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -28,3 +29,6 @@ def test_bench_export_quick_prints_its_tables():
     assert "| cnn | no: " in out  # a one-channel float file: MediaPipe refuses it; the camera file loads
     assert "MediaPipe loads: yes" in out
     assert "CNN int8 file <= 30% of float32" in out
+    assert "| model | file | metadata | MediaPipe loads |" in out
+    for name in ("textcnn", "lstm"):  # MediaPipe's TextClassifier loads both text files
+        assert re.search(rf"^\| {name} \| [^|]+ \| [\d,]+ B \| yes \|", out, re.M), out

@@ -46,8 +46,14 @@ def read_metadata(path) -> dict:
     def tensor(t):
         image = t.content.contentPropertiesType == mfb.ContentProperties.ImageProperties
         assert image or t.content.contentPropertiesType == mfb.ContentProperties.FeatureProperties
-        norm = None
+        norm = tokenizer = None
         for unit in t.processUnits or []:
+            if unit.optionsType == mfb.ProcessUnitOptions.RegexTokenizerOptions:
+                (vocab,) = unit.options.vocabFile
+                tokenizer = {"type": "regex", "delimiter": text(unit.options.delimRegexPattern),
+                             "vocab_file": {"name": text(vocab.name), "description": text(vocab.description),
+                                            "type": kinds[vocab.type]}}
+                continue
             assert unit.optionsType == mfb.ProcessUnitOptions.NormalizationOptions
             norm = {"mean": [float(v) for v in unit.options.mean], "std": [float(v) for v in unit.options.std]}
         stats = None if t.stats is None else {"min": [float(v) for v in t.stats.min], "max": [float(v) for v in t.stats.max]}
@@ -58,6 +64,7 @@ def read_metadata(path) -> dict:
             "color_space": colours[t.content.contentProperties.colorSpace] if image else None,
             "normalization": norm,
             "stats": stats,
+            "tokenizer": tokenizer,
             "associated_files": [
                 {"name": text(f.name), "description": text(f.description), "type": kinds[f.type]}
                 for f in t.associatedFiles or []
@@ -297,3 +304,141 @@ def test_schema_module_is_found_and_checked(monkeypatch):
     monkeypatch.setattr(_schema, "_CANDIDATES", ("json", "nnzoo_no_such_module"))
     with pytest.raises(ImportError, match=r"json: lacks Model.*nnzoo_no_such_module.*nnzoo\[litert\]"):
         _schema.model_schema()
+
+
+# ------------------------------------------------------------ text models
+from nnzoo import text as nztext  # noqa: E402
+from nnzoo.export import _text  # noqa: E402
+from test_text import make_reviews  # noqa: E402
+
+TEXT_LENGTH = 12
+#: Strings where the file's rule and Keras's give the same ids: case as word / Word / WORD, punctuation
+#: around words, runs of whitespace, more words than ids, nothing at all.
+SAME = ["GREAT, great... great!!", "Great film", "unknown words only", "the " * 40, "", "  spaced\tout\nlines  ",
+        "(very) dull; the end.", "Film: \"DULL\" - [awful]!"]
+#: Where they differ, as `_text` documents: punctuation inside a word, mixed case.
+DIFFERENT = ["It's dull", "gREAT film", "a well-made plot"]
+
+
+@pytest.fixture(scope="module")
+def text_vectorizer():
+    texts, _ = make_reviews(60)
+    return nztext.make_vectorizer(texts, max_tokens=60, sequence_length=TEXT_LENGTH)
+
+
+def text_classify(path, texts) -> list[dict]:
+    """MediaPipe TextClassifier results on raw strings: {index: (score, label)} per string."""
+    from mediapipe.tasks.python import text as mp_text
+
+    options = mp_text.TextClassifierOptions(
+        base_options=base_options.BaseOptions(model_asset_path=str(path)), max_results=-1
+    )
+    rows = []
+    with mp_text.TextClassifier.create_from_options(options) as classifier:
+        for sentence in texts:
+            (head,) = classifier.classify(sentence).classifications
+            rows.append({c.index: (c.score, c.category_name) for c in head.categories})
+    return rows
+
+
+@pytest.fixture(scope="module")
+def id_echo(text_vectorizer, tmp_path_factory):
+    """A file whose outputs are its input ids: MediaPipe's scores then show the ids its tokenizer fed."""
+    inputs = keras.Input((TEXT_LENGTH,), name="ids")
+    model = keras.Model(inputs, keras.layers.Activation("linear", name="echo")(inputs))
+    path = tmp_path_factory.mktemp("echo") / "echo.tflite"
+    report = to_tflite(model, path, vectorizer=text_vectorizer, sample_data=SAME, latency_runs=0)
+    return path, report
+
+
+def test_mediapipe_tokenizes_text_as_textvectorization(text_vectorizer, id_echo):
+    path, report = id_echo
+    assert report.verified and report.input_dtype == "int32" and report.signature["input"] == "tokens"
+    spec = _text.check_vectorizer(text_vectorizer)
+    reviews, _ = make_reviews(20, seed=3)
+    texts = [*reviews, *SAME, *DIFFERENT]
+    rows = text_classify(path, texts)
+    fed = np.array([[row[i][0] for i in range(TEXT_LENGTH)] for row in rows]).astype("int32")
+    np.testing.assert_array_equal(fed, _text.regex_tokenize(texts, spec))  # the rule as documented
+    keras_ids = np.asarray(text_vectorizer(np.array(texts, dtype=object)))
+    same = len(reviews) + len(SAME)
+    np.testing.assert_array_equal(fed[:same], keras_ids[:same])
+    assert all((fed[same:] != keras_ids[same:]).any(axis=1))  # the documented differences are real
+    assert fed[len(reviews) + SAME.index("")].tolist() == [0] * TEXT_LENGTH  # "" -> padding only
+
+
+def test_text_metadata_round_trips_and_matches_the_sidecar(text_vectorizer, id_echo):
+    from ai_edge_litert.interpreter import Interpreter
+
+    path, report = id_echo
+    meta = read_metadata(path)
+    side = json.loads(open(f"{path}.json", encoding="utf-8").read())
+    assert _close(side["tflite_metadata"], meta), (side["tflite_metadata"], meta)
+    (inp,), (out,) = meta["inputs"], meta["outputs"]
+    spec = side["text"]
+    assert inp["name"] == "tokens" and inp["content"] == "features" and inp["normalization"] is None
+    assert inp["tokenizer"] == {"type": "regex", "delimiter": spec["delimiter"], "vocab_file": {
+        "name": "vocab.txt", "description": _metadata.VOCAB_DESCRIPTION, "type": "VOCABULARY"}}
+    assert inp["stats"] == {"min": [0.0], "max": [float(len(spec["vocabulary"]) - 1)]}
+    assert out["tokenizer"] is None and out["name"] == "values"
+    assert spec["vocabulary"] == text_vectorizer.get_vocabulary() and spec["sequence_length"] == TEXT_LENGTH
+    assert all(d in inp["description"] for d in spec["differences"]) and len(spec["differences"]) == 2
+    lines = _metadata.read_associated_files(path)["vocab.txt"].decode("utf-8").splitlines()
+    pairs = [line.rsplit(" ", 1) for line in lines]
+    assert pairs[:2] == [["<PAD>", "0"], ["<UNKNOWN>", "1"]]
+    ids = {token: int(i) for token, i in pairs}
+    for i, word in enumerate(spec["vocabulary"][2:], start=2):  # each word, and as Word and WORD
+        assert ids[word] == ids[word.capitalize()] == ids[word.upper()] == i
+    assert len(ids) == len(pairs)  # no spelling listed twice
+    interpreter = Interpreter(model_path=str(path))
+    assert interpreter.get_signature_list() == {"serving_default": {"inputs": ["tokens"], "outputs": ["values"]}}
+    assert interpreter.get_input_details()[0]["dtype"] == np.int32
+
+
+def _vectorizer(**options):
+    layer = keras.layers.TextVectorization(**{"max_tokens": 20, "output_sequence_length": TEXT_LENGTH, **options})
+    layer.adapt(["a great film", "a dull <PAD> film"])
+    return layer
+
+
+def _ids_model(length=TEXT_LENGTH):
+    return nnzoo.build("textcnn", (length,), vocab_size=20, filters=(2,), embedding_dim=2, task="binary")
+
+
+TEXT_REFUSED = {
+    "split": (lambda: (_ids_model(), _vectorizer(split="character")),
+              r"only the whitespace split.*Received: split='character'"),
+    "ngrams": (lambda: (_ids_model(), _vectorizer(ngrams=2)), r"without n-grams.*Received: output_mode='int', ngrams=2"),
+    "no_length": (lambda: (_ids_model(), _vectorizer(output_sequence_length=None)),
+                  r"fixed number of ids.*Received: output_sequence_length=None"),
+    "callable": (lambda: (_ids_model(), _vectorizer(standardize=lambda x: x)),
+                 r"cannot run this standardisation.*Received: standardize=<function"),
+    "special_token": (lambda: (_ids_model(), _vectorizer(standardize=None)),
+                      r"clash with MediaPipe's special tokens.*Received: tokens=\['<PAD>'\]"),
+    "length": (lambda: (_ids_model(TEXT_LENGTH + 1), _vectorizer()),
+               r"sequence length does not match.*Received: model_input_shape=\(13,\)"),
+    "not_a_layer": (lambda: (_ids_model(), "not a layer"), r"adapted keras.layers.TextVectorization.*Received: vectorizer='str'"),
+}
+
+
+@pytest.mark.parametrize("case", list(TEXT_REFUSED))
+def test_text_export_refuses_what_the_regex_tokenizer_cannot_say(case, tmp_path, monkeypatch):
+    from nnzoo.export import _converter
+
+    call, match = TEXT_REFUSED[case]
+    model, vectorizer = call()
+    monkeypatch.setattr(_converter, "convert", lambda *a, **k: pytest.fail("conversion started"))
+    with pytest.raises((ValueError, TypeError), match=match):
+        to_tflite(model, tmp_path / "text.tflite", vectorizer=vectorizer)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_text_export_refuses_camera_and_other_string_models(tmp_path):
+    vec = _vectorizer()
+    with pytest.raises(ValueError, match=r"camera and int8_io do not apply.*Received: camera=True"):
+        to_tflite(_ids_model(), tmp_path / "t.tflite", vectorizer=vec, camera=True)
+    inputs = keras.Input((), dtype="string")
+    ids = vec(inputs)
+    odd = keras.Model(inputs, keras.layers.Dense(1)(keras.layers.Dense(2)(keras.ops.cast(ids, "float32"))))
+    with pytest.raises(ValueError, match=r"TextVectorization followed by a token-id model.*Received: layers="):
+        to_tflite(odd, tmp_path / "t.tflite")

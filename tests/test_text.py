@@ -46,17 +46,33 @@ def reviews():
     return train, test, text.make_vectorizer(train[0], max_tokens=100, sequence_length=LENGTH)
 
 
-@pytest.mark.parametrize("name", sorted(MODELS))
-def test_text_classifier_learns_the_rule_and_round_trips_on_strings(name, reviews, tmp_path):
+@pytest.fixture(scope="module")
+def trained(reviews):
+    """`trained(name)`: the family's string model, trained once per module on the reviews."""
     import keras
 
-    (X, y), (X_test, y_test), vec = reviews
-    keras.utils.set_random_seed(0)
-    ids_model = nnzoo.build(name, (LENGTH,), vocab_size=vec.vocabulary_size(), task="binary", learning_rate=1e-2,
-                            **MODELS[name])
-    model = text.string_model(ids_model, vec)
+    (X, y), _, vec = reviews
+    cache = {}
+
+    def get(name):
+        if name not in cache:
+            keras.utils.set_random_seed(0)
+            ids_model = nnzoo.build(name, (LENGTH,), vocab_size=vec.vocabulary_size(), task="binary",
+                                    learning_rate=1e-2, **MODELS[name])
+            cache[name] = text.string_model(ids_model, vec)
+            nnzoo.fit(cache[name], X, y, epochs=8, batch_size=32, verbose=0)
+        return cache[name]
+
+    return get
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_text_classifier_learns_the_rule_and_round_trips_on_strings(name, reviews, trained, tmp_path):
+    import keras
+
+    _, (X_test, y_test), vec = reviews
+    model = trained(name)
     assert model.input_shape == (None,) and model.output_shape == (None, 1)
-    nnzoo.fit(model, X, y, epochs=8, batch_size=32, verbose=0)
     assert model.evaluate(X_test, y_test, verbose=0)[1] > 0.9
 
     path = nnzoo.save_model(model, tmp_path / "reviews.keras")
@@ -65,6 +81,33 @@ def test_text_classifier_learns_the_rule_and_round_trips_on_strings(name, review
     got = loaded.predict(probe, verbose=0)[:, 0]
     np.testing.assert_allclose(got, model.predict(probe, verbose=0)[:, 0], atol=1e-6)
     assert got[0] > 0.5 > got[1] and got[2] > 0.5
+
+
+@pytest.mark.parametrize("name", ["lstm", "textcnn", "transformer"])  # gru exports as the lstm does (unrolled)
+def test_text_model_exports_for_phones_and_mediapipe_classifies_raw_strings_like_keras(name, reviews, trained, tmp_path):
+    from nnzoo.export import TFLiteModel, to_tflite
+
+    _, (X_test, _), vec = reviews
+    model = trained(name)  # on strings: to_tflite splits it into its vectorizer and token-id model
+    texts = [*X_test[:24], "a great film", "a dull film", "The ending was BRILLIANT!", "GREAT, great... great!!"]
+    path = tmp_path / "reviews.tflite"
+    report = to_tflite(model, path, class_names=["negative", "positive"], sample_data=texts, latency_runs=0)
+    assert report.signature == {"key": "serving_default", "input": "tokens", "output": "probabilities"}
+    assert report.input_dtype == "int32" and report.flex_ops == [] and report.verified
+    want = model.predict(np.array(texts, dtype=object), verbose=0)[:, 0]
+    assert 0.2 < np.mean(want > 0.5) < 0.8  # both classes among the strings: a real check of the class
+    # An app without MediaPipe: the sidecar's rule in plain Python feeds the file.
+    ids = text.tokenize(texts, text.tokenizer_spec(vec))
+    np.testing.assert_allclose(TFLiteModel(path).predict(ids)[:, 0], want, atol=report.tolerance)
+
+    pytest.importorskip("mediapipe")
+    from test_mobile import text_classify
+
+    rows = text_classify(path, texts)  # one sigmoid unit: one category, "positive"
+    assert all(list(row) == [0] and row[0][1] == "positive" for row in rows)
+    got = np.array([row[0][0] for row in rows])
+    np.testing.assert_array_equal(got > 0.5, want > 0.5)
+    np.testing.assert_allclose(got, want, atol=report.tolerance)
 
 
 def test_tokenizer_spec_reproduces_the_vectorizer_in_plain_python(reviews, tmp_path):
@@ -80,18 +123,6 @@ def test_tokenizer_spec_reproduces_the_vectorizer_in_plain_python(reviews, tmp_p
     written = json.loads(open(spec_path, encoding="utf-8").read())
     assert written["vocabulary_file"] == "vocab.txt" and written["strip_regex"] == spec["strip_regex"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tokenizer.json", "vocab.txt"]
-
-
-def test_token_id_model_exports_with_builtins_and_the_spec_feeds_it(reviews, tmp_path):
-    from harness import check_tflite
-
-    (X, y), (X_test, _), vec = reviews
-    model = nnzoo.build("textcnn", (LENGTH,), vocab_size=vec.vocabulary_size(), filters=(8,), embedding_dim=8,
-                        task="binary")
-    nnzoo.fit(model, np.asarray(vec(X)), y, epochs=1, verbose=0)
-    ids = text.tokenize(X_test[:32], text.tokenizer_spec(vec))
-    report = check_tflite(model, ids, tmp_path)
-    assert report.flex_ops == []
 
 
 def test_textcnn_is_kim_2014():

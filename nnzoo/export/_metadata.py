@@ -32,12 +32,13 @@ METADATA_NAME = "TFLITE_METADATA"
 METADATA_IDENTIFIER = b"M001"
 MIN_PARSER_VERSION = "1.0.0"
 LABELS_FILE = "labels.txt"
+VOCAB_DESCRIPTION = "Vocabulary: one 'token id' pair a line; <PAD> and <UNKNOWN> name the padding and OOV ids."
 
 #: Enum values of metadata_schema.fbs.
 COLOR_SPACES = {"RGB": 1, "GRAYSCALE": 2}
-FILE_TYPES = {"DESCRIPTIONS": 1, "TENSOR_AXIS_LABELS": 2}
+FILE_TYPES = {"DESCRIPTIONS": 1, "TENSOR_AXIS_LABELS": 2, "VOCABULARY": 5}
 _FEATURE_PROPERTIES, _IMAGE_PROPERTIES = 1, 2  # ContentProperties union
-_NORMALIZATION_OPTIONS = 1  # ProcessUnitOptions union
+_NORMALIZATION_OPTIONS, _REGEX_TOKENIZER_OPTIONS = 1, 6  # ProcessUnitOptions union
 
 #: Keys a `metadata=` dict may hold.
 MODEL_FIELDS = ("name", "description", "version", "author", "license")
@@ -57,11 +58,14 @@ def describe(
     output_description: str,
     output_range: tuple[list[float], list[float]] | None,
     class_names: list[str] | None,
+    tokenizer: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Returns the JSON-ready description that `embed` writes (and the sidecar keeps).
 
     `info` holds the user's `metadata=` fields (`MODEL_FIELDS`); `input_range`
     and `output_range` are `(min, max)` lists per channel, stored as `Stats`.
+    `tokenizer` (a text model's, `nnzoo.export._text.check_vectorizer`) becomes
+    the input's `RegexTokenizerOptions` process unit, with its vocabulary file.
     """
     import nnzoo
 
@@ -86,6 +90,12 @@ def describe(
                 "color_space": color_space,
                 "normalization": normalization,
                 "stats": stats(input_range),
+                "tokenizer": None if tokenizer is None else {
+                    "type": "regex",
+                    "delimiter": tokenizer["delimiter"],
+                    "vocab_file": {"name": tokenizer["vocabulary_file"], "description": VOCAB_DESCRIPTION,
+                                   "type": "VOCABULARY"},
+                },
                 "associated_files": [],
             }
         ],
@@ -97,17 +107,23 @@ def describe(
                 "color_space": None,
                 "normalization": None,
                 "stats": stats(output_range),
+                "tokenizer": None,
                 "associated_files": files,
             }
         ],
     }
 
 
-def associated_files(class_names: list[str] | None) -> dict[str, bytes]:
-    """The files packed into the `.tflite` beside the metadata."""
-    if class_names is None:
-        return {}
-    return {LABELS_FILE: "".join(f"{name}\n" for name in class_names).encode("utf-8")}
+def associated_files(class_names: list[str] | None, tokenizer: dict[str, Any] | None = None) -> dict[str, bytes]:
+    """The files packed into the `.tflite` beside the metadata: labels, and a text model's vocabulary."""
+    from nnzoo.export import _text
+
+    files = {}
+    if class_names is not None:
+        files[LABELS_FILE] = "".join(f"{name}\n" for name in class_names).encode("utf-8")
+    if tokenizer is not None:
+        files[tokenizer["vocabulary_file"]] = _text.vocab_file(tokenizer)
+    return files
 
 
 def metadata_flatbuffer(desc: dict[str, Any]) -> bytes:
@@ -152,6 +168,9 @@ def metadata_flatbuffer(desc: dict[str, Any]) -> bytes:
             tables.append(table(5, [(0, "offset", name), (1, "offset", text), (2, "byte", FILE_TYPES[f["type"]])]))
         return offsets(tables) if tables else None
 
+    def unit(kind, options):
+        return table(2, [(0, "ubyte", kind), (1, "offset", options)])  # ProcessUnit
+
     def tensor(t):
         name, text = string(t["name"]), string(t.get("description"))
         if t["content"] == "image":
@@ -161,11 +180,17 @@ def metadata_flatbuffer(desc: dict[str, Any]) -> bytes:
             props = table(0, [])  # FeatureProperties
             kind = _FEATURE_PROPERTIES
         content = table(3, [(0, "ubyte", kind), (1, "offset", props)])
-        units = None
+        units = []
         if t.get("normalization"):
             mean, std = floats(t["normalization"]["mean"]), floats(t["normalization"]["std"])
             options = table(2, [(0, "offset", mean), (1, "offset", std)])  # NormalizationOptions
-            units = offsets([table(2, [(0, "ubyte", _NORMALIZATION_OPTIONS), (1, "offset", options)])])
+            units.append(unit(_NORMALIZATION_OPTIONS, options))
+        if t.get("tokenizer"):
+            vocab = files([t["tokenizer"]["vocab_file"]])
+            delimiter = string(t["tokenizer"]["delimiter"])
+            options = table(2, [(0, "offset", delimiter), (1, "offset", vocab)])  # RegexTokenizerOptions
+            units.append(unit(_REGEX_TOKENIZER_OPTIONS, options))
+        units = offsets(units) if units else None
         stats = None
         if t.get("stats"):
             high, low = floats(t["stats"]["max"]), floats(t["stats"]["min"])

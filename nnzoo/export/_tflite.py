@@ -34,6 +34,18 @@ and converts faster (0.8 s vs 4.3 s at 100 steps). Full-integer calibration
 of the `WHILE` form crashes the TensorFlow calibrator (segmentation fault)
 on TF 2.21, so `quantize="int8"` requires the unrolled form.
 
+TFLite's fused `UNIDIRECTIONAL_SEQUENCE_LSTM` is not produced (tensorflow#58668).
+The converter fuses a function marked `api_implements="lstm_..."` (what
+tf_keras's LSTM emits) only with a static batch: on TF 2.21 a tf_keras 2.21
+LSTM fuses at `batch_size=1` and fails on `TensorListReserve` with a
+dynamic batch. Re-expressing a Keras 3 LSTM's weights in such a
+`tf.function(experimental_attributes=...)` was tried (batch 1): the
+function is inlined into a `WHILE` loop (SavedModel and concrete-function
+routes, with or without a registered second implementation); with
+`_noinline` and constant weights the fusion pass fires but conversion fails
+("'arith.constant' op failed to verify that all of {value, result} have
+same type"); with variable weights, "ERROR_STATEFUL_PARTITIONED_CALL_IN_FINAL_IR".
+
 A fixed batch of 1 through a concrete function (`from_concrete_functions`)
 is *not* used: with Keras 3 variables it leaves `READ_VARIABLE` ops that
 fail at invoke, or drops the weights altogether. The SavedModel route
@@ -71,7 +83,7 @@ from nnzoo._io import atomic_paths
 from nnzoo._tasks import read_head
 from nnzoo._options import QUANTIZE_MODES
 from nnzoo._validation import check_bool, check_choice, check_float, check_int, fail, fail_type, message
-from nnzoo.export import _camera, _converter, _metadata
+from nnzoo.export import _camera, _converter, _metadata, _text
 from nnzoo.export._report import ExportReport
 from nnzoo.export._runtime import TFLiteModel, flex_ops, list_ops, sidecar_path
 
@@ -105,6 +117,7 @@ def to_tflite(
     metadata: bool | Mapping[str, str] = True,
     camera: bool = False,
     input_range: Sequence[float] | None = None,
+    vectorizer=None,
 ) -> ExportReport:
     """Exports a Keras model to a verified `.tflite` file and reports on it.
 
@@ -197,6 +210,16 @@ def to_tflite(
             normalisation and value range, and for `camera`. With `camera`
             and no range: `(0, 255)` for a model with preprocessing inside,
             else the min and max of `representative_data` or `sample_data`.
+        vectorizer: For a text model on token ids, the adapted
+            `TextVectorization` it was trained with (`nnzoo.text.make_vectorizer`).
+            The file then takes int32 ids (signature input `tokens`) and its
+            metadata carries the vocabulary (`vocab.txt`, type `VOCABULARY`)
+            and MediaPipe's regex tokenizer (`RegexTokenizerOptions`), so
+            MediaPipe's `TextClassifier` classifies raw strings with it;
+            `sample_data` and `representative_data` may then be raw texts.
+            A model on strings (`nnzoo.text.string_model`) is split into its
+            vectorizer and id model the same way. The sidecar's `text` says
+            where the file's rule differs from Keras's (`nnzoo.export._text`).
 
     Returns:
         An `ExportReport`: file size, ops and Flex ops, verification
@@ -214,7 +237,10 @@ def to_tflite(
             labels an axis), a normalisation whose `mean`/`std` length
             differs from the channels, unknown `metadata` fields,
             `camera=True` for a model whose input is not an image, or with
-            no range to scale pixels to. After conversion, if the model needs
+            no range to scale pixels to. For a text model: a vectorizer
+            option the regex tokenizer cannot express (another split,
+            n-grams, no fixed sequence length, a callable), a vectorizer that
+            does not fit the model, or `camera` / `int8_io` with it. After conversion, if the model needs
             Flex ops and `builtins_only` is True (the message names them).
         TypeError: For a `model` that is not a `keras.Model`, or an argument
             of the wrong type.
@@ -237,6 +263,7 @@ def to_tflite(
     """
     started = time.perf_counter()
     keras = _keras()
+    model, vectorizer = _split_string_model(keras, model, vectorizer)
     _check_model(keras, model)
     path = _check_path(path)
     if quantize is not None and not isinstance(quantize, str):
@@ -259,6 +286,12 @@ def to_tflite(
     in_shape = tuple(model.inputs[0].shape)[1:]
     out_shape = tuple(model.outputs[0].shape)[1:]
     activation = read_head(model).activation
+    text_spec = None
+    if vectorizer is not None:
+        text_spec = _check_text(keras, model, vectorizer, in_shape, camera, int8_io)
+        representative_data, sample_data = (
+            _text_ids(vectorizer, value) for value in (representative_data, sample_data)
+        )
     rep = None if representative_data is None else _check_samples("representative_data", representative_data, in_shape)
     if quantize == "int8" and rep is None:
         fail(
@@ -293,6 +326,13 @@ def to_tflite(
         input_range = _camera_range(in_shape, int8_io, input_range, preprocessing, rep, samples)
     norm_options = _normalization_options(image and not camera, in_shape, normalization, input_range, preprocessing)
     if keras.backend.backend() != "tensorflow":
+        if text_spec is not None:
+            fail(
+                "A text model's file with its tokenizer is exported on the TensorFlow backend only",
+                "save the string model (nnzoo.text.string_model) as .keras and export it in a process with "
+                "KERAS_BACKEND=tensorflow",
+                backend=keras.backend.backend(),
+            )
         options = dict(
             quantize=quantize, representative_data=rep, verify=verify, builtins_only=builtins_only, labels=labels,
             class_names=class_names, sample_data=samples, int8_io=int8_io, input_normalization=normalization,
@@ -307,6 +347,9 @@ def to_tflite(
     if samples is None:
         if rep is not None:
             samples = rep[:DEFAULT_SAMPLES]
+        elif text_spec is not None:
+            samples = np.random.default_rng(0).integers(0, len(text_spec["vocabulary"]), (DEFAULT_SAMPLES, *in_shape))
+            samples = samples.astype("float32")
         else:
             samples = _generated_samples(in_shape, preprocessing)
             if None in in_shape:
@@ -321,12 +364,16 @@ def to_tflite(
             + (" and converted to grayscale" if in_shape[-1] == 1 else "")
             + " inside the file; verified on the samples as pixels"
         )
+    elif text_spec is not None:  # the file takes int32 ids; checked against the model on the same ids
+        export_model = _text_model(keras, export_model)
+        notes.extend(f"text: the file's tokenizer differs from Keras's for {d}" for d in text_spec["differences"])
     elif info is not None and image and norm_options is None:
         notes.append(
             "no NormalizationOptions in the metadata (no input_range, input_normalization or preprocessing "
             "inside): MediaPipe's ImageClassifier refuses a float image input without them"
         )
-    names = {"input": "image" if image else "features", "output": _output_name(activation, class_names)}
+    names = {"input": "tokens" if text_spec else "image" if image else "features",
+             "output": _output_name(activation, class_names)}
 
     conversion = _converter.convert(
         export_model,
@@ -358,9 +405,9 @@ def to_tflite(
             io_facts = None if flex else TFLiteModel(tmp)
             desc = _describe(
                 model, info, names, image, camera, in_shape, out_shape, norm_options, input_range, preprocessing,
-                activation, class_names, io_facts,
+                activation, class_names, io_facts, text_spec,
             )
-            metadata_size = _write_metadata(tmp, desc, _axis_labels(class_names, out_shape))
+            metadata_size = _write_metadata(tmp, desc, _axis_labels(class_names, out_shape), text_spec)
         tfl = None if flex else TFLiteModel(tmp)
         if flex:
             verification = (
@@ -391,6 +438,10 @@ def to_tflite(
             )
             doc["signature"] = _signature(tfl, names)
             doc["camera"] = camera
+            doc["text"] = text_spec
+            if text_spec is not None:
+                doc["input"]["feed"] = (f"token ids of {vectorizer.name} (sidecar `text`; the file's "
+                                        "RegexTokenizerOptions and vocab.txt say the same)")
             doc["tflite_metadata"] = desc
             with open(tmps[1], "w", encoding="utf-8") as fh:
                 json.dump(doc, fh, indent=2)
@@ -499,6 +550,36 @@ def _check_model(keras, model) -> None:
     dtype = str(getattr(model.inputs[0], "dtype", "float32"))
     if "float" not in dtype:
         fail("to_tflite exports models with a float input", "an input of dtype float32", input_dtype=dtype)
+
+
+def _check_text(keras, model, vectorizer, in_shape, camera, int8_io) -> dict[str, Any]:
+    """The text model's tokenizer (`_text.check_vectorizer`), checked against the model."""
+    from nnzoo.text import _check_pair
+
+    spec = _text.check_vectorizer(vectorizer)
+    _check_pair(model, vectorizer)
+    if in_shape != (spec["sequence_length"],):
+        fail("A text model's file takes a fixed number of ids: the vectorizer's sequence length",
+             f"a model on ({spec['sequence_length']},) token ids", model_input_shape=in_shape)
+    if camera or int8_io:
+        fail("camera and int8_io do not apply to a text model's token ids", "camera=False, int8_io=False",
+             camera=camera, int8_io=int8_io)
+    return spec
+
+
+def _text_ids(vectorizer, value):
+    """Raw texts as the vectorizer's ids (float32, as the model takes them); arrays of ids as they are."""
+    if value is None:
+        return None
+    try:
+        arr = value if isinstance(value, np.ndarray) else np.asarray(value)
+    except ValueError:  # ragged: `_check_samples` says so
+        return value
+    if arr.dtype.kind in "OUS":
+        from nnzoo.text import _check_texts
+
+        return np.asarray(vectorizer(np.asarray(_check_texts(arr, "texts"), dtype=object))).astype("float32")
+    return value
 
 
 def _check_path(path) -> str:
@@ -686,10 +767,16 @@ def _output_name(activation, class_names) -> str:
 
 
 def _describe(model, info, names, image, camera, in_shape, out_shape, norm_options, input_range, preprocessing,
-              activation, class_names, io_facts) -> dict[str, Any]:
+              activation, class_names, io_facts, text_spec=None) -> dict[str, Any]:
     """The TFLite Metadata description of this export (see `_metadata.describe`)."""
     channels = in_shape[-1] if image else None
-    if camera:
+    if text_spec is not None:
+        color, in_stats = None, ([0.0], [float(len(text_spec["vocabulary"]) - 1)])
+        text = (f"Token ids, {text_spec['sequence_length']} per text: the text split at the regex tokenizer's "
+                f"delimiter, each piece's id from {text_spec['vocabulary_file']} (<UNKNOWN> if absent), padded "
+                "with <PAD> at the end."
+                + "".join(f" Differs from Keras for {d}." for d in text_spec["differences"]))
+    elif camera:
         color, in_stats = "RGB", ([0.0], [255.0])
         text = (f"Camera frame: RGB uint8 pixels in [0, 255], {in_shape[0]}x{in_shape[1]}; scaled to "
                 f"[{input_range[0]:g}, {input_range[1]:g}]" + (" and converted to grayscale" if channels == 1 else "")
@@ -729,6 +816,7 @@ def _describe(model, info, names, image, camera, in_shape, out_shape, norm_optio
         output_description=out_text + ".",
         output_range=out_stats,
         class_names=labels,
+        tokenizer=text_spec,
     )
 
 
@@ -739,9 +827,9 @@ def _axis_labels(class_names, out_shape) -> list[str] | None:
     return class_names
 
 
-def _write_metadata(tmp: str, desc: dict[str, Any], class_names) -> int:
+def _write_metadata(tmp: str, desc: dict[str, Any], class_names, text_spec=None) -> int:
     """Embeds the metadata into the temporary file, before verification and the rename."""
-    return _metadata.embed(tmp, desc, _metadata.associated_files(class_names))
+    return _metadata.embed(tmp, desc, _metadata.associated_files(class_names, text_spec))
 
 
 def _signature(tfl, names) -> dict[str, str]:
@@ -755,6 +843,27 @@ def _dims(shape: tuple) -> str:
 
 
 # ------------------------------------------------------------ model surgery
+def _text_model(keras, model):
+    """Wraps a token-id model so the file takes int32 ids, as MediaPipe's text preprocessing writes them."""
+    tokens = keras.Input(tuple(model.inputs[0].shape)[1:], dtype="int32", name="tokens")
+    return keras.Model(tokens, model(tokens), name=model.name)
+
+
+def _split_string_model(keras, model, vectorizer):
+    """A model on strings (`nnzoo.text.string_model`) as (id model, its vectorizer); others unchanged."""
+    inputs = getattr(model, "inputs", None) if isinstance(model, keras.Model) and model.built else None
+    if not inputs or "string" not in str(inputs[0].dtype):
+        return model, vectorizer
+    layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+    if (len(layers) != 2 or not isinstance(layers[0], keras.layers.TextVectorization)
+            or not isinstance(layers[1], keras.Model) or vectorizer not in (None, layers[0])):
+        fail(
+            "to_tflite exports a model on strings only as TextVectorization followed by a token-id model "
+            "(TFLite has no builtin string ops)",
+            "a model from nnzoo.text.string_model(ids_model, vectorizer), or the id model with vectorizer=",
+            layers=[type(layer).__name__ for layer in layers],
+        )
+    return layers[1], layers[0]
 def _walk(keras, layer):
     """Yields `layer` and every layer nested in it (models, then wrappers)."""
     yield layer
