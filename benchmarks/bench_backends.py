@@ -20,6 +20,7 @@ rounds (each round has its own seed).
     python benchmarks/bench_backends.py            # 3 rounds, 6 epochs, all of digits
     python benchmarks/bench_backends.py --quick    # 1 round, 2 epochs, 300 samples
     python benchmarks/bench_backends.py --backends jax torch --families cnn
+    python benchmarks/bench_backends.py --rounds 2 --epochs 4   # a shorter full-size run
 """
 
 from __future__ import annotations
@@ -131,9 +132,14 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="1 round, 2 epochs, 300 samples")
     parser.add_argument("--backends", nargs="+", choices=BACKENDS, default=list(BACKENDS))
     parser.add_argument("--families", nargs="+", choices=FAMILIES, default=list(FAMILIES))
+    parser.add_argument("--rounds", type=int, help="rounds (default 3; 1 with --quick)")
+    parser.add_argument("--epochs", type=int, help="epochs per run, the first not counted (default 6; 2 with --quick)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    cfg = SETTINGS["quick" if args.quick else "full"]
+    cfg = dict(SETTINGS["quick" if args.quick else "full"])
+    cfg.update({k: v for k, v in (("rounds", args.rounds), ("epochs", args.epochs)) if v is not None})
+    if cfg["rounds"] < 1 or cfg["epochs"] < 2:
+        parser.error("--rounds must be at least 1 and --epochs at least 2 (the first epoch compiles)")
     if args.worker:
         print(json.dumps(worker(args.families, **cfg)))
         return 0
@@ -144,6 +150,7 @@ def main(argv=None) -> int:
             continue
         cmd = [sys.executable, os.path.abspath(__file__), "--worker", "--families", *args.families]
         cmd += ["--quick"] if args.quick else []
+        cmd += ["--rounds", str(cfg["rounds"]), "--epochs", str(cfg["epochs"])]
         env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
         done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)
         results.append(json.loads(done.stdout.strip().splitlines()[-1]))

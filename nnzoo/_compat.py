@@ -12,6 +12,7 @@ bounds stop a release nnzoo was not checked on from installing, and
 | internal | touches | checked on |
 |---|---|---|
 | `gradient_registry` | `tensorflow.python.framework.ops._gradient_registry._registry` | tensorflow 2.21.0 |
+| `backend_optimizer_module` | the `module` Keras's PyTorch backend records for its optimizers in a `.keras` file (`keras.src.backend.torch.optimizers.torch_adam`) | keras 3.15.1 |
 | `oracle_files` | `Oracle._get_oracle_fname()`, `Oracle._get_trial_dir()`, `Oracle._project_dir`, `Oracle._save_trial()` | keras-tuner 1.4.8 |
 | `oracle_retry_queue` | `Oracle._retry_queue` | keras-tuner 1.4.8 |
 | `tuner_files` | `BaseTuner._get_tuner_fname()`, `BaseTuner._is_worker()` | keras-tuner 1.4.8 |
@@ -35,7 +36,8 @@ from dataclasses import dataclass
 #: checked by `tests/test_compat.py` before the bound moves.
 REQUIREMENTS: dict[str, str] = {
     "tensorflow": ">=2.16,<2.22",
-    "keras": ">=3.8",
+    # `backend_optimizer_module` (a .keras file's private optimizer modules).
+    "keras": ">=3.8,<3.16",
     "scikit-learn": ">=1.6",
     "pandas": ">=2.0",
     "numpy": ">=1.26",
@@ -73,6 +75,18 @@ INTERNALS: tuple[Internal, ...] = (
         "release_memory() and tune() unregister the 'CustomGradient-<n>' entries of finished models; "
         "if it moves, nothing is freed (a warning says so) and memory grows per model",
         "2.21.0",
+    ),
+    Internal(
+        "backend_optimizer_module",
+        "keras",
+        "the `module` of a built-in optimizer in a .keras file saved on the PyTorch backend: Keras swaps "
+        "keras.optimizers.Adam (SGD, ...) for a private subclass, keras.src.backend.torch.optimizers.torch_adam.Adam, "
+        "and records that",
+        "nnzoo.save_model, nnzoo's checkpoints and nnzoo.load_model write and read the public keras.optimizers class "
+        "instead, so a file saved on PyTorch trains on TensorFlow and JAX (Keras would rebuild PyTorch's optimizer "
+        "there and fail at the first step, or not load at all without torch); if the name moves, such files load "
+        "as keras.saving.load_model loads them",
+        "3.15.1",
     ),
     Internal(
         "oracle_files",
@@ -229,6 +243,51 @@ def release_gradient_functions():
     finally:
         if registry is not None:
             drop_custom_gradients(keep=before)
+
+
+# --------------------------------------------------------------------------- keras
+
+#: Where Keras's backends keep the private classes a `.keras` file may name.
+_BACKEND_MODULES = "keras.src.backend."
+
+
+def portable_optimizer_config(config):
+    """`config` (a `.keras` file's `config.json`) with every optimizer under its public class.
+
+    On the PyTorch backend, `keras.optimizers.Adam(...)` builds a private
+    subclass (`keras.src.backend.torch.optimizers.torch_adam.Adam`), and
+    `model.save` records its module. Loaded on TensorFlow or JAX, that file
+    builds PyTorch's optimizer, whose first update fails ("expected Tensor
+    ... but got ResourceVariable"); without torch installed it does not load.
+    Each such entry becomes the public `keras.optimizers.<Name>` (the one the
+    PyTorch backend swaps in again when the file is loaded there); the
+    optimizer's variables are stored the same way for both classes.
+
+    Args:
+        config: The parsed `config.json` (not changed).
+
+    Returns:
+        `(config, changed)`: a new structure where something was rewritten
+        (`changed=True`), else `config` itself.
+    """
+    import keras
+
+    def public(node):
+        if isinstance(node, list):
+            items = [public(v) for v in node]
+            return items if any(a is not b for a, b in zip(items, node)) else node
+        if not isinstance(node, dict):
+            return node
+        items = {k: public(v) for k, v in node.items()}
+        module, name = node.get("module"), node.get("class_name")
+        if isinstance(module, str) and module.startswith(_BACKEND_MODULES) and isinstance(name, str):
+            cls = getattr(keras.optimizers, name, None)
+            if isinstance(cls, type) and issubclass(cls, keras.optimizers.Optimizer):
+                items.update(module="keras.optimizers", registered_name=None)
+        return items if any(items[k] is not node.get(k) for k in items) else node
+
+    fixed = public(config)
+    return fixed, fixed is not config
 
 
 # --------------------------------------------------------------------------- keras-tuner

@@ -280,6 +280,51 @@ def check_writable_folder(folder: str | os.PathLike, *, what: str = "folder") ->
     return folder
 
 
+#: The member of a `.keras` file (a zip) that holds the model's and compile config.
+_CONFIG = "config.json"
+
+
+def _copy_zip(src: str, dst: str, replace: dict[str, bytes]) -> None:
+    """Copies the zip `src` to `dst` member by member, with the members in `replace` rewritten."""
+    import shutil
+    import zipfile
+
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for info in zin.infolist():
+            if info.filename in replace:
+                zout.writestr(info, replace[info.filename])
+                continue
+            with zin.open(info) as fin, zout.open(info, "w", force_zip64=info.file_size >= 2**31) as fout:
+                shutil.copyfileobj(fin, fout, 1 << 20)
+
+
+def _portable_config(path: str) -> bytes | None:
+    """The `config.json` of the `.keras` file at `path` rewritten to load on every backend; None if it does."""
+    import json
+    import zipfile
+
+    from nnzoo._compat import portable_optimizer_config
+
+    with zipfile.ZipFile(path) as zf:
+        config, changed = portable_optimizer_config(json.loads(zf.read(_CONFIG)))
+    return json.dumps(config).encode("utf-8") if changed else None
+
+
+def write_model(model, path: str) -> None:
+    """`model.save(path)` for a `.keras` path, writing a file every Keras backend trains.
+
+    A model compiled on PyTorch records its optimizer under a private
+    PyTorch class (see `nnzoo._compat.portable_optimizer_config`); the file
+    then names the public `keras.optimizers` class instead. `path` should
+    be a temporary path (`atomic_path`).
+    """
+    model.save(path)
+    config = _portable_config(path) if path.endswith(".keras") else None
+    if config is not None:
+        with atomic_path(path) as fixed:
+            _copy_zip(path, fixed, {_CONFIG: config})
+
+
 def save_model(model, path: str | os.PathLike) -> str:
     """Saves a Keras model to a `.keras` file atomically.
 
@@ -303,7 +348,7 @@ def save_model(model, path: str | os.PathLike) -> str:
                   model_type=type(model).__name__)
     path = check_output_path(path, suffix=".keras")
     with atomic_path(path) as tmp:
-        model.save(tmp)
+        write_model(model, tmp)
     return path
 
 
@@ -318,7 +363,11 @@ def load_model(path: str | os.PathLike, *, compile: bool = True, steps_per_execu
     (`steps_per_execution`, `jit_compile`: see `nnzoo._compile`), or the
     ones passed. That also repairs files whose compile config holds a
     setting the backend refuses (`steps_per_execution=8` saved by an
-    earlier nnzoo on TensorFlow, loaded on PyTorch).
+    earlier nnzoo on TensorFlow, loaded on PyTorch), and files whose
+    optimizer is PyTorch's private class (saved with `model.save` on
+    PyTorch), which would fail at the first training step elsewhere: they
+    load with the public `keras.optimizers` class, from a repaired copy in
+    a temporary folder (the file itself is left as it is).
 
     Args:
         path: A `.keras` file.
@@ -353,7 +402,16 @@ def load_model(path: str | os.PathLike, *, compile: bool = True, steps_per_execu
     path = os.fspath(path)
     if not path.endswith(".keras"):
         fail("The model path must end in `.keras`", "a path like 'model.keras'", path=path)
-    model = keras.saving.load_model(path, compile=compile, safe_mode=True)
+    config = _portable_config(path) if compile else None
+    if config is None:
+        model = keras.saving.load_model(path, compile=compile, safe_mode=True)
+    else:
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="nnzoo_load_") as folder:
+            fixed = os.path.join(folder, "model.keras")
+            _copy_zip(path, fixed, {_CONFIG: config})
+            model = keras.saving.load_model(fixed, compile=compile, safe_mode=True)
     if getattr(model, "compiled", False):
         set_execution(model, steps_per_execution=steps_per_execution, jit_compile=jit_compile)
     return model

@@ -24,7 +24,7 @@ from typing import Any
 
 import keras
 
-from nnzoo._io import atomic_path
+from nnzoo._io import atomic_path, write_model
 from nnzoo._options import SCHEDULES
 from nnzoo._validation import check_choice, check_float, check_int, fail
 
@@ -282,7 +282,7 @@ class SafeModelCheckpoint(keras.callbacks.Callback):
             if value is None or not math.isfinite(float(value)) or not self._improved(epoch, logs):
                 return
         with atomic_path(self.filepath) as tmp:
-            self.model.save(tmp)
+            write_model(self.model, tmp)
 
 
 def standard_callbacks(

@@ -6,10 +6,13 @@ on its own (its name does not start with `test_`). Run by hand:
 `KERAS_BACKEND=torch python -m pytest tests/backend_checks.py -q`.
 
 The registry harness covers one model per family here (builds, trains,
-round-trips, output shapes) and every model's build; then the rest of the
-package on this backend: the execution defaults, `nnzoo.fit` with
-validation and callbacks, `fit_cached`, `evaluate`, `tune` and
-`ZooClassifier`, and the error a `tf.distribute` strategy gets.
+round-trips, output shapes) and every model's build; the FFNN, CNN and
+LSTM files are kept for the other backends, and the files they saved are
+loaded (`backend_roundtrip.py`; `test_backends.py` sets the folder and
+which backends' files to load). Then the rest of the package on this
+backend: the execution defaults, `nnzoo.fit` with validation and
+callbacks, `fit_cached`, `evaluate`, `tune` and `ZooClassifier`, and the
+error a `tf.distribute` strategy gets.
 """
 
 import os
@@ -18,38 +21,47 @@ import keras
 import numpy as np
 import pytest
 
+import backend_roundtrip
 import nnzoo
-from harness import build_kwargs, check_builds, check_roundtrip, check_trains, example_data
+from harness import check_builds, example_data
 from nnzoo._compile import execution_defaults
 
 BACKEND = keras.backend.backend()
 # One model per family (the harness's tiny shapes), each on its main task;
 # the VGG16 transfer family trains its head through `fit_cached` below
 # (training through the base takes minutes on PyTorch's CPU kernels).
-FAMILY_MODELS = ["autoencoder", "cnn_small", "ffnn", "gru"]
-
-
-def _main_task(name):
-    return "multiclass" if nnzoo.get_entry(name).supervised else "reconstruction"
+FAMILY_MODELS = ["autoencoder", "cnn_small", "conv1d", "ffnn", "lstm", "transformer"]
+#: Set by tests/test_backends.py: the folder of the cross-backend files, and
+#: the backends whose files this process loads (comma-separated).
+FOLDER = os.environ.get("NNZOO_BACKEND_FILES")
+LOAD_FROM = [b for b in os.environ.get("NNZOO_LOAD_FROM", "").split(",") if b]
 
 
 def test_the_requested_backend_is_active():
     assert BACKEND == os.environ["KERAS_BACKEND"]
 
 
+def test_every_family_is_checked():
+    assert {nnzoo.get_entry(n).family for n in FAMILY_MODELS} | {"vgg16_transfer"} == {
+        nnzoo.get_entry(n).family for n in nnzoo.list_models()}
+    assert set(backend_roundtrip.MODELS) <= set(FAMILY_MODELS)
+
+
 @pytest.mark.parametrize("name", nnzoo.list_models())
 def test_every_model_builds_with_its_output_shape(name):
-    check_builds(name, _main_task(name))
+    check_builds(name, backend_roundtrip.main_task(name))
 
 
 @pytest.mark.parametrize("name", FAMILY_MODELS)
 def test_family_trains_and_round_trips(name, tmp_path):
-    model = check_trains(name, _main_task(name))
-    X, _ = example_data(nnzoo.get_entry(name), _main_task(name), n=8)
-    loaded = check_roundtrip(model, X, tmp_path)
-    # A plain Keras load trains on this backend too (its file holds portable settings).
-    _, y = example_data(nnzoo.get_entry(name), _main_task(name), n=8)
-    assert np.isfinite(loaded.fit(X, y, epochs=1, verbose=0).history["loss"][0])
+    backend_roundtrip.check_and_save(name, tmp_path, FOLDER)
+
+
+@pytest.mark.skipif(not LOAD_FROM, reason="no files from other backends asked for (NNZOO_LOAD_FROM)")
+def test_files_saved_on_other_backends_load_predict_and_train():
+    rows = backend_roundtrip.load(FOLDER, LOAD_FROM)
+    backend_roundtrip.write_rows(FOLDER, rows)
+    assert {r["file"] for r in rows} == set(backend_roundtrip.files_from(FOLDER, LOAD_FROM)) != set()
 
 
 def test_execution_settings_are_the_backends_and_the_file_stays_portable(tmp_path):
@@ -62,6 +74,27 @@ def test_execution_settings_are_the_backends_and_the_file_stays_portable(tmp_pat
     loaded = nnzoo.load_model(path)
     general = execution_defaults()
     assert (loaded.steps_per_execution, loaded.jit_compile) == (general["steps_per_execution"], general["jit_compile"])
+
+
+@pytest.mark.skipif(BACKEND != "torch", reason="only PyTorch records a private optimizer class")
+def test_files_name_the_public_optimizer_class(tmp_path):
+    import json
+    import zipfile
+
+    from nnzoo._compat import portable_optimizer_config
+
+    def optimizer_entry(path):
+        with zipfile.ZipFile(path) as zf:
+            return json.loads(zf.read("config.json"))["compile_config"]["optimizer"]
+
+    model = nnzoo.build_ffnn((4,), task="binary")
+    model.save(tmp_path / "plain.keras")
+    # The internal nnzoo._compat repairs, where it expects it: Keras records PyTorch's private class.
+    plain = optimizer_entry(tmp_path / "plain.keras")
+    assert plain["module"].startswith("keras.src.backend.torch.") and plain["class_name"] == "Adam"
+    assert portable_optimizer_config({"optimizer": plain})[1]
+    saved = optimizer_entry(nnzoo.save_model(model, tmp_path / "m.keras"))
+    assert (saved["module"], saved["class_name"]) == ("keras.optimizers", "Adam")
 
 
 def test_fit_keeps_epochs_validation_and_callbacks(tmp_path):

@@ -103,6 +103,27 @@ def test_drop_custom_gradients_keeps_the_listed_entries():
         registry.pop("CustomGradient-nnzoo-test-a", None)
 
 
+# --------------------------------------------------------------------------- keras
+
+#: An optimizer entry as keras 3.15.1 on the PyTorch backend writes it into a `.keras` file.
+_TORCH_ADAM = {"module": "keras.src.backend.torch.optimizers.torch_adam", "class_name": "Adam",
+               "config": {"name": "adam", "learning_rate": 0.003, "beta_1": 0.8}, "registered_name": "Adam"}
+
+
+def test_backend_optimizer_module_becomes_the_public_class():
+    import keras
+
+    config = {"compile_config": {"optimizer": _TORCH_ADAM, "loss": "mse"}, "layers": [{"module": "keras.layers"}]}
+    fixed, changed = _compat.portable_optimizer_config(config)
+    assert changed and config["compile_config"]["optimizer"] is _TORCH_ADAM  # the input is left alone
+    assert fixed["compile_config"]["optimizer"] == {**_TORCH_ADAM, "module": "keras.optimizers", "registered_name": None}
+    assert fixed["layers"] is config["layers"]
+    optimizer = keras.optimizers.deserialize(fixed["compile_config"]["optimizer"])
+    assert type(optimizer) is keras.optimizers.Adam and optimizer.beta_1 == 0.8
+    assert _compat.portable_optimizer_config(fixed) == (fixed, False)
+    # On PyTorch, tests/backend_checks.py checks the internal itself: the class Keras records there.
+
+
 # --------------------------------------------------------------------------- keras-tuner
 
 
