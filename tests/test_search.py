@@ -318,6 +318,48 @@ def test_auto_mode_falls_back_when_stacking_would_not_fit(tmp_path, monkeypatch,
     assert "folds train one after the other (cv_mode='sequential')" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("cv_mode", ["sequential", "stacked"])
+def test_pruning_stops_a_clearly_worse_trial_and_counts_it(tmp_path, capsys, cv_mode):
+    # A grid over two rates, in order: 0.05 learns; 1e-7 stays at its initial loss, clearly worse.
+    X, y = blobs(48)
+    hp = keras_tuner.HyperParameters()
+    hp.Choice("learning_rate", [0.05, 1e-7])
+    result = tune("ffnn", X, y, algorithm="grid", hyperparameters=hp, objective="val_loss", cv=2, max_trials=2,
+                  patience=None, prune=0.05, directory=tmp_path, refit=False, seed=0, cv_mode=cv_mode,
+                  activation="relu", dropout=0.0, batch_norm=False, l2=0.0, **{**TINY, "verbose": 1})
+    table = result.trials
+    assert list(table["learning_rate"]) == [0.05, 1e-7]
+    assert list(table["pruned"]) == [0, 1] and result.pruned == 1
+    # Unpruned: 2 folds x 2 epochs. Pruned: sequential skips fold 2; stacked stops both folds at epoch 1 of 2.
+    assert list(table["epochs_run"]) == [4, 2]
+    assert table["score"].iloc[1] > table["score"].iloc[0] + 0.05  # scored on what it trained: still the worse
+    assert result.best_hyperparameters["learning_rate"] == 0.05
+    assert "1 of 2 trials pruned" in capsys.readouterr().out.splitlines()[-1]
+
+
+def test_n_jobs_is_checked_before_any_work(tmp_path, monkeypatch):
+    import keras
+    import tensorflow as tf
+
+    from nnzoo.tuning import _parallel
+
+    monkeypatch.setattr(_parallel, "available_cores", lambda: 2)
+    text = _error(directory=tmp_path, n_jobs=3)
+    assert "larger than the 2 CPU core(s)" in text and text.endswith("Received: n_jobs=3, cores=2")
+    assert "`n_jobs` is too small" in _error(directory=tmp_path, n_jobs=0)
+    with pytest.raises(TypeError, match="`n_jobs` must be an integer"):
+        _error(directory=tmp_path, n_jobs="2")
+    text = _error(directory=tmp_path, n_jobs=2, strategy=tf.distribute.OneDeviceStrategy("/cpu:0"))
+    assert "does not combine with `strategy`" in text
+    # A worker process cannot import what the running script defines.
+    local = type("LocalCallback", (keras.callbacks.Callback,), {"__module__": "__main__"})
+    text = _error(directory=tmp_path, n_jobs=2, max_trials=2, callbacks=[local()])
+    assert "define them in a module the workers can import" in text and "defined_in_main=['LocalCallback']" in text
+    monkeypatch.setenv("KERASTUNER_ORACLE_IP", "127.0.0.1")
+    assert "already part of a distributed search" in _error(directory=tmp_path, n_jobs=2)
+    assert not any(tmp_path.iterdir())
+
+
 def _custom_gradients():
     from tensorflow.python.framework import ops as tf_ops
 
