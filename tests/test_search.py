@@ -283,14 +283,21 @@ def test_stacked_folds_train_as_separate_trainings_do():
         assert loss == pytest.approx(min(outcome.history["val_loss"]), rel=1e-4)
 
 
-def test_stacked_search_matches_sequential_and_keeps_its_graph(tmp_path):
-    X, labels = blobs(60, features=4, seed=3)
+def test_stacked_search_matches_sequential_and_keeps_its_graph(tmp_path, monkeypatch):
+    from nnzoo.tuning import _stacked
+
+    # Binary (one output unit): the stacked targets take the output's rank. Two trials: the second reuses the graph.
+    X, labels = blobs(60, classes=("a", "b"), features=4, seed=3)
     X = X + np.random.default_rng(0).normal(scale=2.0, size=X.shape).astype("float32")
-    common = dict(cv=3, max_trials=3, epochs=4, patience=1, batch_size=64, seed=0, refit=False, depth=1, units=8,
+    common = dict(cv=2, max_trials=2, epochs=4, patience=1, batch_size=64, seed=0, refit=False, depth=1, units=8,
                   activation="relu", dropout=0.0, batch_norm=False, l2=0.0, steps_per_execution=1, verbose=0)
     gradients_before = _custom_gradients()
     seq = tune("ffnn", X, labels, directory=tmp_path / "seq", cv_mode="sequential", **common)
+    graphs = []
+    init = _stacked.StackedFolds.__init__
+    monkeypatch.setattr(_stacked.StackedFolds, "__init__", lambda self, models: (graphs.append(1), init(self, models))[1])
     stk = tune("ffnn", X, labels, directory=tmp_path / "stk", cv_mode="stacked", **common)
+    assert len(graphs) == 1  # only the rate differs: the second trial trains on the first one's graph
     assert list(seq.trials["learning_rate"]) == list(stk.trials["learning_rate"])  # the same trials
     np.testing.assert_allclose(stk.trials["score"], seq.trials["score"], atol=1e-6)
     np.testing.assert_allclose(stk.trials["val_loss"], seq.trials["val_loss"], rtol=1e-3)
@@ -314,7 +321,7 @@ def test_auto_mode_falls_back_when_stacking_would_not_fit(tmp_path, monkeypatch,
     monkeypatch.setattr(_stacked, "available_bytes", lambda: 1000)
     X, y = blobs(24)
     assert "stacked data within 25% of the memory" in _error(directory=tmp_path, cv=2, cv_mode="stacked")
-    tune("ffnn", X, y, cv=2, max_trials=1, directory=tmp_path, refit=False, **{**TINY, "verbose": 1})
+    tune("ffnn", X, y, cv=2, max_trials=1, directory=tmp_path, refit=False, **{**TINY, "epochs": 1, "verbose": 1})
     assert "folds train one after the other (cv_mode='sequential')" in capsys.readouterr().out
 
 

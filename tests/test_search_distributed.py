@@ -133,14 +133,14 @@ def _status(project, trial):
 def test_search_killed_mid_trial_resumes_without_rerunning(script, tmp_path):
     directory = tmp_path / "search"
     project = os.path.join(directory, "ffnn")
-    proc = _start(script, "search", directory, 3, 1.0, "refit")
+    proc = _start(script, "search", directory, 3, 0.5, "refit")
     deadline = time.monotonic() + TIMEOUT
     try:
         while not (_status(project, 0) == "COMPLETED" and _status(project, 1) == "RUNNING"):
             assert proc.poll() is None, "the search ended before it could be killed:\n" + proc.communicate()[0]
             assert time.monotonic() < deadline, "trial 1 never started"
             time.sleep(0.05)
-        time.sleep(0.3)  # well inside trial 1 (>= 2 s with the slow epochs)
+        time.sleep(0.3)  # well inside trial 1 (>= 1 s with the slow epochs)
         os.kill(proc.pid, signal.SIGKILL)
     finally:
         if proc.poll() is None:
@@ -189,8 +189,8 @@ def _workers_of(pid):
 def test_parallel_search_killed_mid_trial_resumes_without_loss_or_rerun(script, tmp_path):
     directory = tmp_path / "parallel"
     project = os.path.join(directory, "ffnn")
-    trials = 4
-    proc = _start(script, "search", directory, trials, 1.0, "refit", 2)
+    trials = 3
+    proc = _start(script, "search", directory, trials, 0.5, "refit", 2)
     deadline = time.monotonic() + TIMEOUT
     try:
         while True:
