@@ -23,6 +23,8 @@ Past one process:
   and `KERASTUNER_ORACLE_PORT`, shares one oracle over gRPC. The chief
   returns the full table and the retrained best model; each worker returns
   the trials it ran.
+- Trials in parallel on one machine: `n_jobs=n` makes this process the
+  chief on loopback and starts n workers (`nnzoo.tuning._parallel`).
 - Distributed training: `strategy=` builds every model inside the
   strategy's scope; `MultiWorkerMirroredStrategy` trains through
   `nnzoo.tuning._fit` (Keras 3's `fit` fails with it).
