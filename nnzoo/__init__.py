@@ -23,40 +23,25 @@ import importlib
 from nnzoo._compat import release_memory
 from nnzoo._io import load_model, save_model
 from nnzoo._registry import build, get_entry, list_models
-from nnzoo.models import (
-    build_autoencoder,
-    build_cnn,
-    build_conv1d,
-    build_ffnn,
-    build_lstm,
-    build_transformer,
-    build_vgg16_transfer,
-    fit_cached,
-    reconstruction_error,
-)
+from nnzoo.models import EXPORTS as _FAMILY_EXPORTS
 from nnzoo.training import fit
+
+# Each family's public functions (`build_cnn`, `fit_cached`, ...), as its folder declares them.
+globals().update(_FAMILY_EXPORTS)
 
 __version__ = "0.1.0.dev0"
 
-__all__ = [
+__all__ = sorted([
     "build",
-    "build_autoencoder",
-    "build_cnn",
-    "build_conv1d",
-    "build_ffnn",
-    "build_lstm",
-    "build_transformer",
-    "build_vgg16_transfer",
     "evaluate",
     "fit",
-    "fit_cached",
     "get_entry",
     "list_models",
     "load_model",
-    "reconstruction_error",
     "release_memory",
     "save_model",
-]
+    *_FAMILY_EXPORTS,
+])
 
 _SUBMODULES = ("callbacks", "datasets", "evaluation", "export", "plots", "text", "tuning")
 #: Public functions of lazily loaded modules: name -> module.

@@ -55,6 +55,9 @@ class InputFacts:
         preprocessing_layer: Name of the layer, at any depth of a built
             model, that runs `preprocessing`: how export tells that a model
             it is handed carries it. `None` with no preprocessing.
+        other_shapes: Other small input shapes the models take beside
+            `example_shape` (another size or channel count, a variable time
+            axis): the factory fuzz test draws from them.
     """
 
     kind: str
@@ -64,6 +67,7 @@ class InputFacts:
     channel_order: str | None = None
     preprocessing: str | None = None
     preprocessing_layer: str | None = None
+    other_shapes: tuple[tuple, ...] = ()
 
     @property
     def feed(self) -> str | None:
@@ -95,6 +99,29 @@ class Variant:
 
 
 @dataclass(frozen=True)
+class SpaceLimit:
+    """One worked example of a search space's build limit.
+
+    At `input_shape`, with `fixed` values, the model's space caps `param`
+    (the depth of one of its `Stack`s) at `cap`: a model that deep builds,
+    and one block deeper is refused by the builder.
+
+    Attributes:
+        model: Registry name of the variant.
+        input_shape: The sample shape.
+        fixed: Values fixed in the space (and passed to the builder).
+        param: The capped depth param.
+        cap: Its highest value at that shape.
+    """
+
+    model: str
+    input_shape: tuple
+    fixed: Mapping[str, Any]
+    param: str
+    cap: int
+
+
+@dataclass(frozen=True)
 class Family:
     """Everything nnzoo knows about one architecture family.
 
@@ -108,6 +135,17 @@ class Family:
         slow_export: Whether exporting the default model takes long on a CPU
             (tens of seconds: a large graph or many conversions); quick
             benchmark runs (`benchmarks/bench_export.py --quick`) leave it out.
+        exports: Public functions beside `builder` (e.g. a helper for the
+            family's models); `nnzoo` and `nnzoo.models` re-export them,
+            and the builder, under their own names (see `public_names`).
+        quick_fit: Build overrides and `epochs` with which a few epochs on
+            the example inputs lower the loss: what a smoke test or a quick
+            benchmark trains with where the defaults learn too slowly (e.g.
+            a frozen, randomly initialised base: no dropout, a higher
+            learning rate). Empty where the defaults do.
+        space_limits: Worked examples of the search space's build limit,
+            each a `SpaceLimit`: the registry's tests check that the cap the
+            space computes is the one the builder enforces.
     """
 
     name: str
@@ -117,6 +155,14 @@ class Family:
     inputs: InputFacts
     tasks: tuple[str, ...] = TASKS
     slow_export: bool = False
+    exports: tuple[Callable[..., Any], ...] = ()
+    quick_fit: Mapping[str, Any] = field(default_factory=dict)
+    space_limits: tuple[SpaceLimit, ...] = ()
+
+    @property
+    def public_names(self) -> dict[str, Callable[..., Any]]:
+        """`{name: function}` of the builder and `exports`: the family's share of nnzoo's public API."""
+        return {f.__name__: f for f in (self.builder, *self.exports)}
 
 
 @dataclass(frozen=True)
@@ -136,6 +182,7 @@ class ModelEntry:
         space: The default search space (`nnzoo.tuning.hypermodel` starts from it).
         inputs: What the model takes as input (`InputFacts`, with this
             variant's kind and example shape; export reads it).
+        quick_fit: The family's `Family.quick_fit`.
     """
 
     name: str
@@ -148,6 +195,7 @@ class ModelEntry:
     description: str = ""
     space: Any = None
     inputs: InputFacts | None = None
+    quick_fit: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def supervised(self) -> bool:
@@ -229,6 +277,7 @@ def register_family(family: Family) -> Family:
             description=variant.description or summary,
             space=variant.space if variant.space is not None else family.space,
             inputs=inputs,
+            quick_fit=types.MappingProxyType(dict(family.quick_fit)),
         )
     _FAMILIES[family.name] = family
     return family

@@ -167,7 +167,8 @@ class Constraint(abc.ABC):
 
     `check(name, value)` returns the cleaned value or raises in the house
     voice (None passes where `optional`); `invalid()` gives values the rule
-    refuses, so a test can feed them to every factory that declares it.
+    refuses and `valid()` a few small values it accepts, so a test can feed
+    both to every factory that declares it.
     """
 
     optional: bool = False
@@ -185,6 +186,14 @@ class Constraint(abc.ABC):
     def invalid(self) -> tuple:
         """Values `check` refuses (each raises ValueError or TypeError)."""
 
+    def valid(self) -> tuple:
+        """A few small values `check` accepts (None among them where `optional`)."""
+        return self._valid() + ((None,) if self.optional else ())
+
+    @abc.abstractmethod
+    def _valid(self) -> tuple:
+        """A few small values `check` accepts, None aside."""
+
 
 @dataclass(frozen=True)
 class OneOf(Constraint):
@@ -199,6 +208,9 @@ class OneOf(Constraint):
     def invalid(self) -> tuple:
         return (3, "no-such-" + str(self.choices[0]))
 
+    def _valid(self) -> tuple:
+        return tuple(self.choices)
+
 
 @dataclass(frozen=True)
 class Boolean(Constraint):
@@ -211,6 +223,9 @@ class Boolean(Constraint):
 
     def invalid(self) -> tuple:
         return (1, "yes")
+
+    def _valid(self) -> tuple:
+        return (True, False)
 
 
 @dataclass(frozen=True)
@@ -233,6 +248,12 @@ class Interval(Constraint):
             bad.append(self.high if not self.high_inclusive else self.high + 1.0)
         return tuple(bad)
 
+    def _valid(self) -> tuple:
+        if self.high == math.inf:  # the low end (or just above it) and one unit above
+            return (self.low if self.low_inclusive else self.low + 0.01, self.low + 1.0)
+        ends = ((self.low,) if self.low_inclusive else ()) + ((self.high,) if self.high_inclusive else ())
+        return (*ends, (self.low + self.high) / 2)
+
 
 @dataclass(frozen=True)
 class Integer(Constraint):
@@ -247,6 +268,9 @@ class Integer(Constraint):
     def invalid(self) -> tuple:
         return (1.5, True, self.minimum - 1)
 
+    def _valid(self) -> tuple:
+        return (self.minimum, self.minimum + 1, self.minimum + 3)
+
 
 @dataclass(frozen=True)
 class Widths(Constraint):
@@ -260,6 +284,9 @@ class Widths(Constraint):
 
     def invalid(self) -> tuple:
         return ("64", (16, 0), (16, 2.5)) + (() if self.allow_empty else ((),))
+
+    def _valid(self) -> tuple:
+        return (() if self.allow_empty else (3,)) + (4, (2, 3))
 
 
 def check_params(values: Mapping[str, Any], constraints: Mapping[str, Constraint]) -> dict[str, Any]:

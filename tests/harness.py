@@ -7,6 +7,9 @@ assert behaviour, and test files parametrise them over `list_models()`.
 
 from __future__ import annotations
 
+import inspect
+import sys
+
 import numpy as np
 
 import nnzoo
@@ -27,6 +30,33 @@ def supervised_cases():
         for task in entry.tasks:
             cases.append((name, task))
     return cases
+
+
+def estimated_params(entry, task):
+    """The parameter count the size limit works out for `entry` and `task`, with no layer made.
+
+    Read from the factory's refusal at `max_params=1` (the count it quotes
+    is exact: tests/test_bad_input.py checks it against Keras's).
+    """
+    import re
+
+    try:
+        entry.build(entry.example_input_shape, compile=False, max_params=1, **build_kwargs(entry, task))
+    except ValueError as err:
+        return int(re.search(r"would have ([\d,]+) parameters", str(err)).group(1).replace(",", ""))
+    raise AssertionError(f"{entry.name} built with max_params=1")
+
+
+def smallest_of_each_kind():
+    """The supervised model with the fewest parameters, for each input kind in the registry."""
+    smallest = {}
+    for name in nnzoo.list_models():
+        entry = nnzoo.get_entry(name)
+        if entry.supervised:
+            size = estimated_params(entry, entry.tasks[0])
+            if entry.input_kind not in smallest or size < smallest[entry.input_kind][0]:
+                smallest[entry.input_kind] = (size, name)
+    return sorted(name for _, name in smallest.values())
 
 
 def build_kwargs(entry, task):
@@ -70,20 +100,62 @@ def check_builds(name, task):
     return model
 
 
-def check_trains(name, task, epochs=8, **build_overrides):
+def declared_constraints(entry) -> dict:
+    """The constraints a registry entry's factory declares: shared tables it takes, then its family's own.
+
+    The family's own table is the `CONSTRAINTS` of its builder's module.
+    """
+    from nnzoo import _compile, _layers
+    from nnzoo._validation import OneOf
+
+    params = inspect.signature(entry.builder).parameters
+    found = {k: c for k, c in _layers.CONSTRAINTS.items() if k in params}
+    found.update(_compile.CONSTRAINTS)  # the common options: every factory takes **options
+    if "task" in params:
+        found["task"] = OneOf(entry.tasks)
+    found.update(getattr(sys.modules[entry.builder.__module__], "CONSTRAINTS", {}))
+    return found
+
+
+def check_trains(name, task, epochs=None, **build_overrides):
     """A few epochs on a learnable problem lower the training loss.
 
-    The loss is read from the history (training mode): with batch norm, the
-    inference-mode loss after a handful of steps still reflects moving
-    statistics that have barely left their initial values.
+    The family's `quick_fit` (its epochs and build overrides) applies, then
+    `epochs` and `build_overrides`. The loss is read from the history
+    (training mode): with batch norm, the inference-mode loss after a
+    handful of steps still reflects moving statistics that have barely left
+    their initial values.
     """
     entry = nnzoo.get_entry(name)
-    kwargs = {**build_kwargs(entry, task), "learning_rate": 3e-3, **build_overrides}
+    quick = dict(entry.quick_fit)
+    epochs = epochs or quick.pop("epochs", 8)
+    quick.pop("epochs", None)
+    kwargs = {**build_kwargs(entry, task), "learning_rate": 3e-3, **quick, **build_overrides}
     model = nnzoo.build(name, entry.example_input_shape, **kwargs)
     X, y = example_data(entry, task)
     losses = model.fit(X, y, epochs=epochs, batch_size=16, verbose=0, shuffle=False).history["loss"]
     assert np.all(np.isfinite(losses))
     assert losses[-1] < 0.9 * losses[0], f"{name}/{task}: loss {losses[0]:.4f} -> {losses[-1]:.4f}"
+    return model
+
+
+def move_weights(model, seed=0):
+    """Moves every float weight of `model` (batch-norm statistics included) off its initial value.
+
+    A round trip then compares weights that differ from what a fresh build
+    makes, as a fit would leave them, with no training (a frozen base costs
+    a pass through all its layers per step). Scaling by a factor in [0.5, 1.5]
+    keeps positive weights (moving variances) positive. A compiled model's
+    optimizer is built, so its variables are saved as after a fit.
+    """
+    if getattr(model, "optimizer", None) is not None:
+        model.optimizer.build(model.trainable_variables)
+    rng = np.random.default_rng(seed)
+    model.set_weights([
+        w * rng.uniform(0.5, 1.5, w.shape) + 0.01 * rng.normal(size=w.shape) if np.issubdtype(w.dtype, np.floating)
+        else w
+        for w in model.get_weights()
+    ])
     return model
 
 

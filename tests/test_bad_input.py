@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import nnzoo
+from nnzoo.datasets import example_data
 
 CASES = [
     # (factory, args, kwargs, error, fragment)
@@ -93,7 +94,7 @@ def test_size_limit_refuses_before_any_layer_exists(monkeypatch):
 def test_parameter_estimate_is_exact(name):
     """The count the limit uses equals Keras's, for every registered model (so it never under-counts)."""
     entry = nnzoo.get_entry(name)
-    kwargs = {"num_classes": 3} if "multiclass" in entry.tasks and entry.family != "lstm" else {}
+    kwargs = example_data(name, n=8).build_kwargs()  # the factory's default task, with its head
     model = nnzoo.build(name, entry.example_input_shape, compile=False, **kwargs)
     with pytest.raises(ValueError) as err:
         nnzoo.build(name, entry.example_input_shape, compile=False, max_params=model.count_params() - 1, **kwargs)

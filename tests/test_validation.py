@@ -1,13 +1,12 @@
 """Constraints as data: every factory refuses every declared bad value, in the house voice."""
 
-import inspect
 import math
 import re
-import sys
 
 import pytest
 
-from nnzoo import _compile, _layers
+from harness import declared_constraints
+from nnzoo import _compile
 from nnzoo._registry import get_entry, list_models
 from nnzoo.datasets import example_data
 from nnzoo._validation import (
@@ -20,17 +19,6 @@ from nnzoo._validation import (
     check_choice,
     check_params,
 )
-
-
-def declared_constraints(entry) -> dict:
-    """The constraints a registry entry's factory declares: shared tables it takes, then its family's own."""
-    params = inspect.signature(entry.builder).parameters
-    found = {k: c for k, c in _layers.CONSTRAINTS.items() if k in params}
-    found.update(_compile.CONSTRAINTS)  # the common options: every factory takes **options
-    if "task" in params:
-        found["task"] = OneOf(entry.tasks)
-    found.update(getattr(sys.modules[entry.builder.__module__], "CONSTRAINTS", {}))
-    return found
 
 
 CASES = [
@@ -48,6 +36,15 @@ def test_every_factory_refuses_every_declared_bad_value(name, arg, bad):
     with pytest.raises((ValueError, TypeError)) as info:
         entry.build(entry.example_input_shape, **{**good, "compile": False, arg: bad})
     assert f"Received: {arg}=" in str(info.value)
+
+
+def test_every_declared_constraint_accepts_its_valid_values():
+    # The fuzz test (tests/test_fuzz_factories.py) draws good arguments from `valid()`.
+    for name in list_models():
+        for arg, constraint in declared_constraints(get_entry(name)).items():
+            assert constraint.valid(), (name, arg)
+            for value in constraint.valid():
+                constraint.check(arg, value)
 
 
 def test_every_factory_declares_the_shared_tables():
@@ -72,7 +69,9 @@ def test_every_factory_declares_the_shared_tables():
 )
 def test_constraints_clean_good_values_and_refuse_their_bad_ones(constraint, good, cleaned):
     assert constraint.check("x", good) == cleaned
-    assert constraint.invalid()
+    assert constraint.invalid() and constraint.valid()
+    for value in constraint.valid():
+        constraint.check("x", value)
     for bad in constraint.invalid():
         with pytest.raises((ValueError, TypeError), match=re.escape("Received: x=")):
             constraint.check("x", bad)

@@ -2,36 +2,39 @@
 
 `FAMILIES` is the one list of them. Each folder (`nnzoo/models/<folder>/`)
 holds its builder, presets, search space, example inputs and input facts,
-and hands them over as `FAMILY`; see `nnzoo._registry.Family`.
+and hands them over as `FAMILY`; see `nnzoo._registry.Family`. The public
+functions of each family (`Family.public_names`: its builder and
+`Family.exports`) are re-exported here and from `nnzoo`.
 """
 
 import importlib
 
-from nnzoo._registry import register_family
+from nnzoo._registry import Family, register_family
 
 #: The family folders, in registration order. A new family adds one entry here.
 FAMILIES = ("ffnn", "cnn", "conv1d", "rnn", "transformer", "autoencoder", "transfer")
 
+#: `{public name: function}` of every registered family, e.g. `build_cnn`.
+EXPORTS = {}
+
+
+def load_family(module: str) -> Family:
+    """Imports a family's package, registers the `FAMILY` it hands over and records its public names.
+
+    Args:
+        module: The package's import name, e.g. `"nnzoo.models.cnn"`.
+
+    Returns:
+        The registered `Family`.
+    """
+    family = register_family(importlib.import_module(module).FAMILY)
+    EXPORTS.update(family.public_names)
+    return family
+
+
 for _folder in FAMILIES:
-    register_family(importlib.import_module(f"{__name__}.{_folder}").FAMILY)
+    load_family(f"{__name__}.{_folder}")
+globals().update(EXPORTS)
+del _folder
 
-from nnzoo.models.autoencoder import build_autoencoder, reconstruction_error  # noqa: E402
-from nnzoo.models.cnn import build_cnn  # noqa: E402
-from nnzoo.models.conv1d import build_conv1d  # noqa: E402
-from nnzoo.models.ffnn import build_ffnn  # noqa: E402
-from nnzoo.models.rnn import build_lstm  # noqa: E402
-from nnzoo.models.transformer import build_transformer  # noqa: E402
-from nnzoo.models.transfer import build_vgg16_transfer, fit_cached  # noqa: E402
-
-__all__ = [
-    "FAMILIES",
-    "build_autoencoder",
-    "build_cnn",
-    "build_conv1d",
-    "build_ffnn",
-    "build_lstm",
-    "build_transformer",
-    "build_vgg16_transfer",
-    "fit_cached",
-    "reconstruction_error",
-]
+__all__ = ["EXPORTS", "FAMILIES", "load_family", *sorted(EXPORTS)]

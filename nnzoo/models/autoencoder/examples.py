@@ -14,4 +14,4 @@ def example_inputs(rng: np.random.Generator, n: int, input_shape: tuple) -> np.n
 
 
 #: Any real values; nothing runs inside the model.
-INPUTS = InputFacts(kind="tabular", example_shape=(16,), examples=example_inputs)
+INPUTS = InputFacts(kind="tabular", example_shape=(16,), examples=example_inputs, other_shapes=((5,), (4, 4, 2)))

@@ -2,6 +2,7 @@
 
 from dataclasses import replace
 
+from nnzoo._registry import SpaceLimit
 from nnzoo._space import LEARNING_RATE, Space, Stack, choice_param, fitting_range, int_param
 from nnzoo.models.autoencoder.builder import conv_sides_fit
 
@@ -27,3 +28,9 @@ SPACE = Space(
 )
 #: The conv autoencoder's: the same params, with `units` x `depth` making `filters`.
 CONV_SPACE = replace(SPACE, stacks=(Stack("filters", width="units", depth="depth"),))
+
+#: The limit at work: 12 = 2**2 * 3 halves twice, 6 = 2 * 3 once.
+SPACE_LIMITS = (
+    SpaceLimit("conv_autoencoder", (12, 12, 1), {}, "depth", 2),
+    SpaceLimit("conv_autoencoder", (6, 6, 3), {}, "depth", 1),
+)

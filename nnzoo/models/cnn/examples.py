@@ -3,4 +3,4 @@
 from nnzoo._registry import InputFacts
 
 #: Any real values; nothing runs inside the model.
-INPUTS = InputFacts(kind="image", example_shape=(8, 8, 1))
+INPUTS = InputFacts(kind="image", example_shape=(8, 8, 1), other_shapes=((5, 7, 3), (10, 10, 2)))

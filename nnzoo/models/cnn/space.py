@@ -2,6 +2,7 @@
 
 from dataclasses import replace
 
+from nnzoo._registry import SpaceLimit
 from nnzoo._space import DROPOUT, LEARNING_RATE, Space, Stack, bool_param, choice_param, fitting_range, int_param
 from nnzoo.models.cnn.builder import check_depth
 
@@ -44,4 +45,11 @@ SPACE = Space(
     ),
     stacks=(Stack("filters", width="filters", depth="blocks", growth=2), Stack("dense_units", width="dense_units")),
     limits=_limits,
+)
+
+#: The limit at work: a 4x4 image pools twice (4, 2, 1), and each valid 3x3 conv takes 2 off a side.
+SPACE_LIMITS = (
+    SpaceLimit("cnn", (4, 4, 1), {}, "blocks", 2),
+    SpaceLimit("cnn", (12, 12, 1), {"padding": "valid", "kernel_size": 3, "convs_per_block": 1}, "blocks", 2),
+    SpaceLimit("cnn", (2, 2, 1), {}, "blocks", 1),
 )

@@ -8,11 +8,24 @@ from nnzoo._compile import finish, parse_options
 from nnzoo._heads import resolve_head
 from nnzoo._layers import Hidden
 from nnzoo._sequence import SequenceInput
-from nnzoo._validation import check_choice, check_float, check_int, check_units, fail, fail_type
+from nnzoo._validation import Integer, Interval, OneOf, Widths, check_params, fail
 
 #: How the conv layers are wired.
 ARCHITECTURES = ("plain", "resnet", "inception", "parallel")
 GLOBAL_POOLS = ("avg", "max")
+
+#: What the family's own arguments accept.
+CONSTRAINTS = {
+    "filters": Widths(allow_empty=False),
+    "kernel_size": Widths(allow_empty=False),
+    "architecture": OneOf(ARCHITECTURES),
+    "bottleneck": Integer(minimum=0),
+    "residual_every": Integer(minimum=0),
+    "global_pooling": OneOf(GLOBAL_POOLS),
+    "dense_units": Widths(),
+    "embedding_dim": Integer(),
+    "bn_momentum": Interval(0.0, 1.0, high_inclusive=False),
+}
 
 
 def build_conv1d(
@@ -107,12 +120,14 @@ def build_conv1d(
     """
     seq = SequenceInput.from_args(input_shape, family="build_conv1d", normalize=normalize, vocab_size=vocab_size,
                                   embedding_dim=embedding_dim, mask_zero=False)
-    filters = check_units("filters", filters, allow_empty=False)
-    kernel_size = check_units("kernel_size", kernel_size, allow_empty=False)
-    if not isinstance(architecture, str):
-        fail_type("`architecture` must be a string", "one of " + ", ".join(map(repr, ARCHITECTURES)),
-                  architecture=architecture)
-    architecture = check_choice("architecture", architecture, ARCHITECTURES)
+    filters, kernel_size, architecture, bottleneck, residual_every, global_pooling, dense_units, _, bn_momentum = (
+        check_params(
+            {"filters": filters, "kernel_size": kernel_size, "architecture": architecture, "bottleneck": bottleneck,
+             "residual_every": residual_every, "global_pooling": global_pooling, "dense_units": dense_units,
+             "embedding_dim": embedding_dim, "bn_momentum": bn_momentum},
+            CONSTRAINTS,
+        ).values()
+    )
     if architecture == "plain" and len(kernel_size) == 1:
         kernel_size = kernel_size * len(filters)  # one kernel length for every layer
     if architecture == "plain" and len(filters) != len(kernel_size):
@@ -122,11 +137,6 @@ def build_conv1d(
     if architecture == "parallel" and len(filters) not in (1, len(kernel_size)):
         fail("With architecture='parallel', `filters` gives the filters of each kernel",
              "one int for all kernels, or one per kernel", filters=filters, kernel_size=kernel_size)
-    bottleneck = check_int("bottleneck", bottleneck) if bottleneck else 0
-    residual_every = check_int("residual_every", residual_every) if residual_every else 0
-    global_pooling = check_choice("global_pooling", global_pooling, GLOBAL_POOLS)
-    dense_units = check_units("dense_units", dense_units)
-    bn_momentum = check_float("bn_momentum", bn_momentum, low=0.0, high=1.0, high_inclusive=False)
     head = resolve_head(task, num_classes, num_outputs)
     opts = parse_options("build_conv1d", options)
     hidden = Hidden.from_args(activation, dropout, batch_norm, l1, l2, opts.kernel_initializer)

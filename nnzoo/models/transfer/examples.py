@@ -18,6 +18,7 @@ def example_inputs(rng: np.random.Generator, n: int, input_shape: tuple) -> np.n
 INPUTS = InputFacts(
     kind="image",
     example_shape=(32, 32, 3),
+    other_shapes=((40, 32, 3),),
     examples=example_inputs,
     value_range=VALUE_RANGE,
     channel_order="RGB",

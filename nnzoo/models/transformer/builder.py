@@ -6,11 +6,25 @@ from typing import Any
 
 from nnzoo._compile import finish, parse_options
 from nnzoo._heads import resolve_head
+from nnzoo._layers import CONSTRAINTS as LAYER_CONSTRAINTS
 from nnzoo._sequence import SequenceInput
-from nnzoo._validation import check_choice, check_float, check_int, fail, fail_type
+from nnzoo._validation import Boolean, Integer, OneOf, check_params, fail
 
 POSITIONS = ("learned", "sinusoidal")
 POOLS = ("avg", "max")
+
+#: What the family's own arguments accept.
+CONSTRAINTS = {
+    "num_layers": Integer(),
+    "d_model": Integer(),
+    "num_heads": Integer(),
+    "ff_dim": Integer(),
+    "positions": OneOf(POSITIONS),
+    "max_length": Integer(optional=True),
+    "pooling": OneOf(POOLS),
+    "dropout": LAYER_CONSTRAINTS["dropout"],
+    "mask_zero": Boolean(),
+}
 
 
 def build_transformer(
@@ -82,28 +96,24 @@ def build_transformer(
     >>> model.output_shape
     (None, 1)
     """
-    num_layers = check_int("num_layers", num_layers)
-    d_model = check_int("d_model", d_model)
-    num_heads = check_int("num_heads", num_heads)
-    ff_dim = check_int("ff_dim", ff_dim)
+    num_layers, d_model, num_heads, ff_dim, positions, max_length, pooling, dropout, mask_zero = check_params(
+        {"num_layers": num_layers, "d_model": d_model, "num_heads": num_heads, "ff_dim": ff_dim,
+         "positions": positions, "max_length": max_length, "pooling": pooling, "dropout": dropout,
+         "mask_zero": mask_zero},
+        CONSTRAINTS,
+    ).values()
     if d_model % num_heads:
         fail("`d_model` must be divisible by `num_heads`", "e.g. d_model=64, num_heads=4",
              d_model=d_model, num_heads=num_heads)
     seq = SequenceInput.from_args(input_shape, family="build_transformer", normalize=normalize,
                                   vocab_size=vocab_size, embedding_dim=d_model, mask_zero=mask_zero)
-    if not isinstance(positions, str):
-        fail_type("`positions` must be a string", "'learned' or 'sinusoidal'", positions=positions)
-    positions = check_choice("positions", positions, POSITIONS)
     if max_length is None:
         if seq.shape[0] is None:
             fail("Variable-length input needs `max_length` for the position encodings",
                  "max_length=<longest sequence>", input_shape=input_shape)
         max_length = seq.shape[0]
-    max_length = check_int("max_length", max_length)
     if seq.shape[0] is not None and seq.shape[0] > max_length:
         fail("`max_length` is shorter than the input", f"max_length >= {seq.shape[0]}", max_length=max_length)
-    pooling = check_choice("pooling", pooling, POOLS)
-    dropout = check_float("dropout", dropout, low=0.0, high=1.0, high_inclusive=False)
     head = resolve_head(task, num_classes, num_outputs)
     opts = parse_options("build_transformer", options)
 

@@ -1,6 +1,8 @@
 """Transformer inputs: raw real-valued series `(timesteps, channels)`, or token ids `(timesteps,)` for text."""
 
+from dataclasses import replace
+
 from nnzoo._sequence import series_inputs
 
 #: Raw series (the default model z-normalises each series inside itself) or token ids.
-INPUTS = series_inputs()
+INPUTS = replace(series_inputs(), other_shapes=((3, 1), (6, 3)))
