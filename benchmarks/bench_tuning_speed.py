@@ -14,7 +14,15 @@ rotated order, with the round's seed), so a loaded machine slows all alike:
 - `nnzoo stacked, no reuse`: `cv_mode="stacked"` with the kept graph
   switched off (every trial builds and traces again): lever 1 alone;
 - `nnzoo stacked`: `cv_mode="stacked"` (the default): the folds side by
-  side in one graph, kept for the next trial while only the rate changes;
+  side in one graph, kept for the next trial while only the rate changes
+  (one process, TensorFlow's default threads: all cores for one trial);
+- `nnzoo stacked, N jobs`: the same with `n_jobs=N` (N = the cores): N
+  trials at once, one worker process each with cores // N threads; against
+  `nnzoo stacked` this is the split between threads per trial and trials
+  at once;
+- `nnzoo stacked, pruned`: the same with `prune=PRUNE` (a trial stops at
+  half its epochs when every fold's best accuracy so far is more than
+  PRUNE below the best trial's); the table counts the trials it pruned;
 - `keras-tuner hand-written`: a `keras_tuner.Tuner` whose `run_trial` loops
   over the folds with plain Keras models and `model.fit` on arrays;
 - `optuna`: Optuna's default sampler driving the same plain-Keras CV loop.
@@ -43,6 +51,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FULL = dict(samples=None, cv=3, trials=6, epochs=9, patience=3, rounds=3, hidden=(64, 32), batch_size=32)
 QUICK = dict(samples=120, cv=2, trials=2, epochs=2, patience=1, rounds=1, hidden=(8,), batch_size=32)
 LR_RANGE = (1e-4, 1e-2)
+PRUNE = 0.05
+JOBS = max(1, min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
 
 
 def load(samples, seed: int):
@@ -59,7 +69,8 @@ def load(samples, seed: int):
 # --------------------------------------------------------------------------- nnzoo
 
 
-def run_nnzoo(X, y, cfg, seed, directory, *, cv_mode: str, reuse: bool = True) -> tuple[float, float]:
+def run_nnzoo(X, y, cfg, seed, directory, *, cv_mode: str, reuse: bool = True, n_jobs: int = 1,
+              prune: float | None = None) -> tuple[float, float, int]:
     from nnzoo.tuning import _stacked, tune
 
     _stacked.KEEP_GRAPH = reuse
@@ -68,8 +79,8 @@ def run_nnzoo(X, y, cfg, seed, directory, *, cv_mode: str, reuse: bool = True) -
         result = tune("ffnn", X, y, algorithm="random", max_trials=cfg["trials"], cv=cfg["cv"], epochs=cfg["epochs"],
                       patience=cfg["patience"], batch_size=cfg["batch_size"], hidden_units=cfg["hidden"],
                       activation="relu", dropout=0.0, batch_norm=False, l2=0.0, seed=seed, refit=False, verbose=0,
-                      directory=directory, overwrite=True, cv_mode=cv_mode)
-        return time.perf_counter() - start, float(result.best_score)
+                      directory=directory, overwrite=True, cv_mode=cv_mode, n_jobs=n_jobs, prune=prune)
+        return time.perf_counter() - start, float(result.best_score), result.pruned
     finally:
         _stacked.KEEP_GRAPH = True
 
@@ -102,7 +113,7 @@ def _folds(X, y, cfg, seed):
     return list(StratifiedKFold(cfg["cv"], shuffle=True, random_state=seed).split(X, y))
 
 
-def run_keras_tuner(X, y, cfg, seed, directory) -> tuple[float, float]:
+def run_keras_tuner(X, y, cfg, seed, directory) -> tuple[float, float, int]:
     import contextlib
     import io
 
@@ -123,10 +134,10 @@ def run_keras_tuner(X, y, cfg, seed, directory) -> tuple[float, float]:
     with contextlib.redirect_stdout(io.StringIO()):
         tuner.search()
     best = tuner.oracle.get_best_trials(1)[0].score
-    return time.perf_counter() - start, float(best)
+    return time.perf_counter() - start, float(best), 0
 
 
-def run_optuna(X, y, cfg, seed, directory) -> tuple[float, float]:
+def run_optuna(X, y, cfg, seed, directory) -> tuple[float, float, int]:
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -135,19 +146,21 @@ def run_optuna(X, y, cfg, seed, directory) -> tuple[float, float]:
     study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed))
     study.optimize(lambda t: plain_cv_score(X, y, folds, t.suggest_float("learning_rate", *LR_RANGE, log=True),
                                             cfg, seed), n_trials=cfg["trials"])
-    return time.perf_counter() - start, float(study.best_value)
+    return time.perf_counter() - start, float(study.best_value), 0
 
 
 CONTENDERS = {
     "nnzoo sequential": lambda *a: run_nnzoo(*a, cv_mode="sequential"),
     "nnzoo stacked, no reuse": lambda *a: run_nnzoo(*a, cv_mode="stacked", reuse=False),
     "nnzoo stacked": lambda *a: run_nnzoo(*a, cv_mode="stacked"),
+    f"nnzoo stacked, {JOBS} jobs": lambda *a: run_nnzoo(*a, cv_mode="stacked", n_jobs=JOBS),
+    "nnzoo stacked, pruned": lambda *a: run_nnzoo(*a, cv_mode="stacked", prune=PRUNE),
     "keras-tuner hand-written": run_keras_tuner,
     "optuna": run_optuna,
 }
 
 
-def measure(cfg, directory) -> dict[str, list[tuple[float, float]]]:
+def measure(cfg, directory) -> dict[str, list[tuple[float, float, int]]]:
     names = list(CONTENDERS)
     results: dict[str, list] = {n: [] for n in names}
     for r in range(cfg["rounds"]):
@@ -155,30 +168,66 @@ def measure(cfg, directory) -> dict[str, list[tuple[float, float]]]:
         order = names[r % len(names):] + names[:r % len(names)]
         for name in order:
             results[name].append(CONTENDERS[name](X, y, cfg, r, os.path.join(directory, f"{r}_{len(results[name])}")))
+            seconds, score, pruned = results[name][-1]
+            print(f"round {r + 1} | {name} | {seconds:.1f} s | best {score:.3f} | pruned {pruned} | "
+                  f"load {os.getloadavg()[0]:.1f}", file=sys.stderr, flush=True)
+        if r < cfg["rounds"] - 1:
+            print(f"after round {r + 1}:\n{report(results, cfg)}\n", flush=True)  # a long run's partial result
     return results
 
 
+def _spread(values) -> float:
+    return max(values) - min(values)
+
+
 def report(results, cfg) -> str:
-    med = {n: statistics.median(t for t, _ in rows) for n, rows in results.items()}
-    ref = med["nnzoo stacked"]
+    med = {n: statistics.median(row[0] for row in rows) for n, rows in results.items()}
+    seq = med["nnzoo sequential"]
     lines = [
         f"Digits ({'all' if cfg['samples'] is None else cfg['samples']} samples), FFNN {cfg['hidden']}, learning rate "
-        f"only, {cfg['trials']} trials, {cfg['cv']}-fold CV, <= {cfg['epochs']} epochs, patience {cfg['patience']}; "
-        f"{cfg['rounds']} interleaved round(s); {platform.processor() or platform.machine()}, {os.cpu_count()} cores.",
+        f"only, random search, {cfg['trials']} trials, {cfg['cv']}-fold CV, <= {cfg['epochs']} epochs, patience "
+        f"{cfg['patience']}; {cfg['rounds']} interleaved round(s); {platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end.",
         "",
-        "| contender | median s | min-max s | best CV accuracy (per round) | x nnzoo stacked |",
-        "|---|---|---|---|---|",
+        "| contender | median s | min-max s | best CV accuracy (per round) | pruned trials | x faster than sequential |",
+        "|---|---|---|---|---|---|",
     ]
     for name, rows in results.items():
-        times = [t for t, _ in rows]
-        scores = " ".join(f"{s:.3f}" for _, s in rows)
-        lines.append(f"| {name} | {med[name]:.1f} | {min(times):.1f}-{max(times):.1f} | {scores} | "
-                     f"{med[name] / ref:.2f} |")
-    saved = med["nnzoo sequential"] - ref
-    if saved > 0:
-        stack = med["nnzoo sequential"] - med["nnzoo stacked, no reuse"]
-        lines += ["", f"Time saved against sequential: {saved:.1f} s; folds in one graph: {stack / saved:.0%}, "
-                      f"the kept graph (no tracing again): {(saved - stack) / saved:.0%}."]
+        times = [t for t, _, _ in rows]
+        scores = " ".join(f"{s:.3f}" for _, s, _ in rows)
+        pruned = " ".join(str(p) for _, _, p in rows) if "pruned" in name else "-"
+        lines.append(f"| {name} | {med[name]:.1f} | {min(times):.1f}-{max(times):.1f} | {scores} | {pruned} | "
+                     f"{seq / med[name]:.2f} |")
+    jobs = next(n for n in results if n.endswith(" jobs"))
+    levers = [("folds in one graph (lever 1)", "nnzoo sequential", "nnzoo stacked, no reuse"),
+              ("the kept graph (lever 1, no tracing again)", "nnzoo stacked, no reuse", "nnzoo stacked"),
+              (f"trials at once: {jobs[len('nnzoo stacked, '):]} x 1 thread instead of 1 x all (lever 2)",
+               "nnzoo stacked", jobs),
+              (f"pruning, margin {PRUNE} (lever 4)", "nnzoo stacked", "nnzoo stacked, pruned")]
+    lines += ["", "Each lever's share (seconds saved by switching it on, as a share of the sequential time; "
+                  "negative: it costs time here):"]
+    for what, before, after in levers:
+        saved = med[before] - med[after]
+        lines.append(f"- {what}: {saved:+.1f} s ({saved / seq:+.0%})")
+    nnzoo = [n for n in results if n.startswith("nnzoo stacked")]
+    best = min(nnzoo, key=med.get)
+    seq_scores = [s for _, s, _ in results["nnzoo sequential"]]
+    best_scores = [s for _, s, _ in results[best]]
+    spread = max(_spread(seq_scores), _spread(best_scores), 0.005)
+    same = abs(statistics.median(best_scores) - statistics.median(seq_scores)) <= spread
+    lines += ["", f"Fastest nnzoo setting: {best} ({med[best]:.1f} s); its median best score "
+                  f"{statistics.median(best_scores):.3f} against sequential's {statistics.median(seq_scores):.3f} "
+                  f"(seed spread {spread:.3f}): {'the same' if same else 'NOT the same'} within the spread."]
+    for goal, other in (("at most a third of the sequential time", "nnzoo sequential"),
+                        ("at least 3x faster than a hand-written keras-tuner CV loop", "keras-tuner hand-written"),
+                        ("at least 3x faster than Optuna over a plain-Keras CV loop", "optuna")):
+        ratio = med[other] / med[best]
+        lows = [t for t, _, _ in results[other]]
+        highs = [t for t, _, _ in results[best]]
+        worst, luckiest = min(lows) / max(highs), max(lows) / min(highs)
+        verdict = ("met" if worst >= 3 else "met on the medians only (not in every round)" if ratio >= 3
+                   else "not met")
+        lines.append(f"- Goal {goal}: {ratio:.2f}x (range over rounds {worst:.2f}-{luckiest:.2f}x): {verdict}.")
     return "\n".join(lines)
 
 
@@ -186,8 +235,11 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke test: small data, few trials")
     parser.add_argument("--directory", default=None, help="folder for search state (default: a temporary one)")
+    parser.add_argument("--rounds", type=int, default=None, help="interleaved rounds (default 3; 1 with --quick)")
     args = parser.parse_args(argv)
-    cfg = QUICK if args.quick else FULL
+    cfg = dict(QUICK if args.quick else FULL)
+    if args.rounds is not None:
+        cfg["rounds"] = args.rounds
     with tempfile.TemporaryDirectory() as tmp:
         results = measure(cfg, args.directory or tmp)
     print(report(results, cfg), flush=True)

@@ -593,6 +593,10 @@ def _saved_model_data(args: argparse.Namespace, path: str):
     arg("--epochs", type=int, default=20, metavar="N", help="maximum epochs per trial (default 20)"),
     arg("--batch-size", type=int, default=32, metavar="N", help="batch size (default 32)"),
     arg("--cv", type=int, default=None, metavar="K", help="k-fold cross-validation inside each trial"),
+    arg("--jobs", type=int, default=None, metavar="N",
+        help="trials trained at once, one worker process each with cores/N threads; -1: one per core (default 1)"),
+    arg("--prune", type=float, default=None, metavar="MARGIN",
+        help="stop a trial early once it is worse than the best trial by MARGIN in the objective (default off)"),
     arg("--directory", default="nnzoo_tuning", metavar="DIR", help="search state, resumable (default ./nnzoo_tuning)"),
     arg("--overwrite", action="store_true", help="start over instead of resuming"),
     arg("--out", default=None, metavar="FILE.keras", help="where to save the best model (default MODEL.tuned.keras)"),
@@ -632,6 +636,7 @@ def _cmd_tune(args: argparse.Namespace, out: Output) -> int:
         algorithm=args.algorithm, max_trials=args.max_trials, epochs=args.epochs, batch_size=args.batch_size,
         cv=args.cv, directory=args.directory, overwrite=args.overwrite, seed=seed,
         verbose=0 if out.json_mode else 1, **({"task": train.task} if entry.supervised else {}),
+        **{k: v for k, v in (("n_jobs", args.jobs), ("prune", args.prune)) if v is not None},  # else tune's defaults
     )
     seconds = time.perf_counter() - start
     evaluation = None if test is None else evaluate(result.model, test, task=train.task)
@@ -642,6 +647,8 @@ def _cmd_tune(args: argparse.Namespace, out: Output) -> int:
     files["trials"] = os.path.abspath(result.table_path)
 
     rows = [("model", entry.name), ("trials", len(result.trials)), (f"best {result.objective}", result.best_score)]
+    if args.prune is not None:
+        rows.append(("pruned trials", result.pruned))
     rows += [(f"  {k}", v) for k, v in result.best_hyperparameters.items()]
     if evaluation is not None:
         rows += _metric_rows(evaluation)
@@ -650,7 +657,7 @@ def _cmd_tune(args: argparse.Namespace, out: Output) -> int:
     out.table(rows, title="Summary")
     out.data({
         "command": "tune", "model": entry.name, "data": args.data, "task": train.task,
-        "algorithm": args.algorithm, "trials": len(result.trials), "objective": result.objective,
+        "algorithm": args.algorithm, "trials": len(result.trials), "pruned": result.pruned, "objective": result.objective,
         "best_score": result.best_score, "best_hyperparameters": result.best_hyperparameters,
         "seconds": seconds, "test": None if evaluation is None else evaluation.to_dict(), "files": files,
     })

@@ -30,8 +30,10 @@ def test_bench_tuning_speed_quick(tmp_path, capsys):
     spec.loader.exec_module(bench)
     assert bench.main(["--quick", "--directory", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    for name in ("nnzoo sequential", "nnzoo stacked, no reuse", "nnzoo stacked", "keras-tuner hand-written", "optuna"):
+    for name in ("nnzoo sequential", "nnzoo stacked, no reuse", "nnzoo stacked", f"nnzoo stacked, {bench.JOBS} jobs",
+                 "nnzoo stacked, pruned", "keras-tuner hand-written", "optuna"):
         assert f"| {name} |" in out
+    assert out.count("(lever ") == 4 and out.count("- Goal ") == 3
     from nnzoo.tuning import _stacked
 
     assert _stacked.KEEP_GRAPH is True  # the benchmark's switch is put back

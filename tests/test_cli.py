@@ -427,3 +427,16 @@ def test_stderr_filter_drops_only_the_known_notices():
     assert proc.returncode == 0
     assert proc.stderr == ("E0000 00:00:1796112124.8 9866 kernel.cc:7] a real error\nImportError: real too\n"
                            "unfinished|after\n")
+
+
+def test_tune_jobs_and_prune_reach_the_library_before_training(tmp_path, capsys, monkeypatch):
+    from nnzoo.tuning import _parallel
+
+    monkeypatch.setattr(_parallel, "available_cores", lambda: 2)
+    base = ["tune", "ffnn_small", "--data", "iris", "--directory", str(tmp_path / "search"),
+            "--out", str(tmp_path / "best.keras")]
+    for extra, fragment in ((["--jobs", "3"], "larger than the 2 CPU core(s)"), (["--prune", "-0.1"], "`prune`")):
+        assert cli.main([*base, *extra]) == 2
+        err = capsys.readouterr().err
+        assert fragment in err and "Received:" in err, err
+    assert not (tmp_path / "search").exists() and not (tmp_path / "best.keras").exists()

@@ -283,14 +283,21 @@ def test_stacked_folds_train_as_separate_trainings_do():
         assert loss == pytest.approx(min(outcome.history["val_loss"]), rel=1e-4)
 
 
-def test_stacked_search_matches_sequential_and_keeps_its_graph(tmp_path):
-    X, labels = blobs(60, features=4, seed=3)
+def test_stacked_search_matches_sequential_and_keeps_its_graph(tmp_path, monkeypatch):
+    from nnzoo.tuning import _stacked
+
+    # Binary (one output unit): the stacked targets take the output's rank. Two trials: the second reuses the graph.
+    X, labels = blobs(60, classes=("a", "b"), features=4, seed=3)
     X = X + np.random.default_rng(0).normal(scale=2.0, size=X.shape).astype("float32")
-    common = dict(cv=3, max_trials=3, epochs=4, patience=1, batch_size=64, seed=0, refit=False, depth=1, units=8,
+    common = dict(cv=2, max_trials=2, epochs=4, patience=1, batch_size=64, seed=0, refit=False, depth=1, units=8,
                   activation="relu", dropout=0.0, batch_norm=False, l2=0.0, steps_per_execution=1, verbose=0)
     gradients_before = _custom_gradients()
     seq = tune("ffnn", X, labels, directory=tmp_path / "seq", cv_mode="sequential", **common)
+    graphs = []
+    init = _stacked.StackedFolds.__init__
+    monkeypatch.setattr(_stacked.StackedFolds, "__init__", lambda self, models: (graphs.append(1), init(self, models))[1])
     stk = tune("ffnn", X, labels, directory=tmp_path / "stk", cv_mode="stacked", **common)
+    assert len(graphs) == 1  # only the rate differs: the second trial trains on the first one's graph
     assert list(seq.trials["learning_rate"]) == list(stk.trials["learning_rate"])  # the same trials
     np.testing.assert_allclose(stk.trials["score"], seq.trials["score"], atol=1e-6)
     np.testing.assert_allclose(stk.trials["val_loss"], seq.trials["val_loss"], rtol=1e-3)
@@ -314,8 +321,50 @@ def test_auto_mode_falls_back_when_stacking_would_not_fit(tmp_path, monkeypatch,
     monkeypatch.setattr(_stacked, "available_bytes", lambda: 1000)
     X, y = blobs(24)
     assert "stacked data within 25% of the memory" in _error(directory=tmp_path, cv=2, cv_mode="stacked")
-    tune("ffnn", X, y, cv=2, max_trials=1, directory=tmp_path, refit=False, **{**TINY, "verbose": 1})
+    tune("ffnn", X, y, cv=2, max_trials=1, directory=tmp_path, refit=False, **{**TINY, "epochs": 1, "verbose": 1})
     assert "folds train one after the other (cv_mode='sequential')" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("cv_mode", ["sequential", "stacked"])
+def test_pruning_stops_a_clearly_worse_trial_and_counts_it(tmp_path, capsys, cv_mode):
+    # A grid over two rates, in order: 0.05 learns; 1e-7 stays at its initial loss, clearly worse.
+    X, y = blobs(48)
+    hp = keras_tuner.HyperParameters()
+    hp.Choice("learning_rate", [0.05, 1e-7])
+    result = tune("ffnn", X, y, algorithm="grid", hyperparameters=hp, objective="val_loss", cv=2, max_trials=2,
+                  patience=None, prune=0.05, directory=tmp_path, refit=False, seed=0, cv_mode=cv_mode,
+                  activation="relu", dropout=0.0, batch_norm=False, l2=0.0, **{**TINY, "verbose": 1})
+    table = result.trials
+    assert list(table["learning_rate"]) == [0.05, 1e-7]
+    assert list(table["pruned"]) == [0, 1] and result.pruned == 1
+    # Unpruned: 2 folds x 2 epochs. Pruned: sequential skips fold 2; stacked stops both folds at epoch 1 of 2.
+    assert list(table["epochs_run"]) == [4, 2]
+    assert table["score"].iloc[1] > table["score"].iloc[0] + 0.05  # scored on what it trained: still the worse
+    assert result.best_hyperparameters["learning_rate"] == 0.05
+    assert "1 of 2 trials pruned" in capsys.readouterr().out.splitlines()[-1]
+
+
+def test_n_jobs_is_checked_before_any_work(tmp_path, monkeypatch):
+    import keras
+    import tensorflow as tf
+
+    from nnzoo.tuning import _parallel
+
+    monkeypatch.setattr(_parallel, "available_cores", lambda: 2)
+    text = _error(directory=tmp_path, n_jobs=3)
+    assert "larger than the 2 CPU core(s)" in text and text.endswith("Received: n_jobs=3, cores=2")
+    assert "`n_jobs` is too small" in _error(directory=tmp_path, n_jobs=0)
+    with pytest.raises(TypeError, match="`n_jobs` must be an integer"):
+        _error(directory=tmp_path, n_jobs="2")
+    text = _error(directory=tmp_path, n_jobs=2, strategy=tf.distribute.OneDeviceStrategy("/cpu:0"))
+    assert "does not combine with `strategy`" in text
+    # A worker process cannot import what the running script defines.
+    local = type("LocalCallback", (keras.callbacks.Callback,), {"__module__": "__main__"})
+    text = _error(directory=tmp_path, n_jobs=2, max_trials=2, callbacks=[local()])
+    assert "define them in a module the workers can import" in text and "defined_in_main=['LocalCallback']" in text
+    monkeypatch.setenv("KERASTUNER_ORACLE_IP", "127.0.0.1")
+    assert "already part of a distributed search" in _error(directory=tmp_path, n_jobs=2)
+    assert not any(tmp_path.iterdir())
 
 
 def _custom_gradients():

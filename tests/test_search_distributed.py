@@ -1,4 +1,4 @@
-"""Tuning past one process: resume after SIGKILL, distributed search, multi-worker training.
+"""Tuning past one process: resume after SIGKILL, parallel and distributed search, multi-worker training.
 
 Each test starts real Python processes on 127.0.0.1 and bounds them with
 timeouts, so a hang fails the test instead of stalling the suite.
@@ -29,10 +29,34 @@ mode, directory = sys.argv[1], sys.argv[2]
 if mode == "mwms":
     import tensorflow as tf  # the strategy must exist before any other TensorFlow work
     strategy = tf.distribute.MultiWorkerMirroredStrategy()
-import keras
 import numpy as np
 
 from nnzoo.tuning import tune
+from slow_epochs import SlowEpochs  # a module beside this script: n_jobs workers import it too
+
+rng = np.random.default_rng(0)
+X = rng.normal(size=(48, 4)).astype("float32")
+y = (X[:, 0] + X[:, 1] > 0).astype("int32")
+common = dict(directory=directory, seed=0, epochs=2, patience=None, batch_size=16, depth=1, units=8,
+              steps_per_execution=1)
+if mode == "search":
+    max_trials, slow, refit = int(sys.argv[3]), float(sys.argv[4]), sys.argv[5] == "refit"
+    jobs = int(sys.argv[6]) if len(sys.argv) > 6 else 1
+    result = tune("ffnn", X, y, max_trials=max_trials, callbacks=[SlowEpochs(slow)], refit=refit, n_jobs=jobs,
+                  **common)
+    print("RESULT " + json.dumps({"role": result.role, "trials": result.trials["trial"].tolist(),
+                                  "has_model": result.model is not None}), flush=True)
+else:
+    result = tune("ffnn", X, y, max_trials=1, strategy=strategy, verbose=0, batch_norm=False, **common)
+    np.savez(os.path.join(directory, "weights.npz"), *result.model.get_weights())
+    print("RESULT " + json.dumps({"replicas": strategy.num_replicas_in_sync}), flush=True)
+'''
+
+
+SLOW_EPOCHS = r'''
+import time
+
+import keras
 
 
 class SlowEpochs(keras.callbacks.Callback):
@@ -44,22 +68,6 @@ class SlowEpochs(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         time.sleep(self.seconds)
-
-
-rng = np.random.default_rng(0)
-X = rng.normal(size=(48, 4)).astype("float32")
-y = (X[:, 0] + X[:, 1] > 0).astype("int32")
-common = dict(directory=directory, seed=0, epochs=2, patience=None, batch_size=16, depth=1, units=8,
-              steps_per_execution=1)
-if mode == "search":
-    max_trials, slow, refit = int(sys.argv[3]), float(sys.argv[4]), sys.argv[5] == "refit"
-    result = tune("ffnn", X, y, max_trials=max_trials, callbacks=[SlowEpochs(slow)], refit=refit, **common)
-    print("RESULT " + json.dumps({"role": result.role, "trials": result.trials["trial"].tolist(),
-                                  "has_model": result.model is not None}), flush=True)
-else:
-    result = tune("ffnn", X, y, max_trials=1, strategy=strategy, verbose=0, batch_norm=False, **common)
-    np.savez(os.path.join(directory, "weights.npz"), *result.model.get_weights())
-    print("RESULT " + json.dumps({"replicas": strategy.num_replicas_in_sync}), flush=True)
 '''
 
 
@@ -67,6 +75,7 @@ else:
 def script(tmp_path):
     path = tmp_path / "tuning_process.py"
     path.write_text(SCRIPT)
+    (tmp_path / "slow_epochs.py").write_text(SLOW_EPOCHS)
     return str(path)
 
 
@@ -79,7 +88,9 @@ def _env(**extra):
 
 
 def _start(script, *args, **env):
-    return subprocess.Popen([sys.executable, script, *map(str, args)], env=_env(**env), stdout=subprocess.PIPE,
+    env = _env(**env)
+    env["PYTHONPATH"] += os.pathsep + os.path.dirname(script)
+    return subprocess.Popen([sys.executable, script, *map(str, args)], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, cwd=ROOT)
 
 
@@ -122,14 +133,14 @@ def _status(project, trial):
 def test_search_killed_mid_trial_resumes_without_rerunning(script, tmp_path):
     directory = tmp_path / "search"
     project = os.path.join(directory, "ffnn")
-    proc = _start(script, "search", directory, 3, 1.0, "refit")
+    proc = _start(script, "search", directory, 3, 0.5, "refit")
     deadline = time.monotonic() + TIMEOUT
     try:
         while not (_status(project, 0) == "COMPLETED" and _status(project, 1) == "RUNNING"):
             assert proc.poll() is None, "the search ended before it could be killed:\n" + proc.communicate()[0]
             assert time.monotonic() < deadline, "trial 1 never started"
             time.sleep(0.05)
-        time.sleep(0.3)  # well inside trial 1 (>= 2 s with the slow epochs)
+        time.sleep(0.3)  # well inside trial 1 (>= 1 s with the slow epochs)
         os.kill(proc.pid, signal.SIGKILL)
     finally:
         if proc.poll() is None:
@@ -156,6 +167,75 @@ def test_search_killed_mid_trial_resumes_without_rerunning(script, tmp_path):
     row = table.iloc[1]
     assert all(row[k] == v or np.isclose(row[k], v) for k, v in interrupted.items())  # same values rerun
     assert _result(output)["has_model"]
+
+
+def _workers_of(pid):
+    """Pids of the live n_jobs worker processes started by process `pid`."""
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                args = fh.read().split(b"\0")
+            with open(f"/proc/{entry}/stat") as fh:
+                zombie = fh.read().rsplit(")", 1)[1].split()[0] == "Z"
+        except OSError:
+            continue
+        if b"nnzoo.tuning._parallel" in args and str(pid).encode() in args and not zombie:
+            found.append(int(entry))
+    return found
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc") or len(os.sched_getaffinity(0)) < 2, reason="needs 2 cores and /proc")
+def test_parallel_search_killed_mid_trial_resumes_without_loss_or_rerun(script, tmp_path):
+    directory = tmp_path / "parallel"
+    project = os.path.join(directory, "ffnn")
+    trials = 3
+    proc = _start(script, "search", directory, trials, 0.5, "refit", 2)
+    deadline = time.monotonic() + TIMEOUT
+    try:
+        while True:
+            states = [_status(project, t) for t in range(trials)]
+            if "COMPLETED" in states and "RUNNING" in states:
+                break
+            assert proc.poll() is None, "the search ended before it could be killed:\n" + proc.communicate()[0]
+            assert time.monotonic() < deadline, f"no trial finished while another ran: {states}"
+            time.sleep(0.05)
+        time.sleep(0.3)
+        workers = _workers_of(proc.pid)
+        assert len(workers) == 2, workers
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
+    assert proc.returncode == -signal.SIGKILL
+    deadline = time.monotonic() + 20
+    while _workers_of(proc.pid):  # the workers follow their chief
+        assert time.monotonic() < deadline, "worker processes outlived the killed search"
+        time.sleep(0.1)
+    states = {t: _status(project, t) for t in range(trials)}
+    done = [t for t, s in states.items() if s == "COMPLETED"]
+    killed = [t for t, s in states.items() if s == "RUNNING"]
+    assert done and killed, states
+    finished_before = {}
+    for t in done:
+        with open(os.path.join(project, f"trial_{t}", "trial.json"), "rb") as fh:
+            finished_before[t] = fh.read()
+
+    output, = _finish([_start(script, "search", directory, trials, 0.0, "refit", 2)])
+    assert f"resuming: {len(done)} trial(s) already done" in output and "2 trials at once" in output
+    for t in range(trials):
+        assert (f"trial {t + 1}/{trials} |" in output) == (t not in done), output  # only what was left runs
+    for t, data in finished_before.items():
+        with open(os.path.join(project, f"trial_{t}", "trial.json"), "rb") as fh:
+            assert fh.read() == data
+    table = pd.read_csv(os.path.join(project, "trials.csv"))
+    assert list(table["trial"]) == list(range(trials))  # none lost ...
+    assert list(table["status"]) == ["COMPLETED"] * trials
+    assert list(table["starts"]) == [2 if t in killed else 1 for t in range(trials)]  # ... none run twice
+    assert set(table["tuner_id"]) <= {"tuner1", "tuner2"}
+    result = _result(output)
+    assert result["role"] == "local" and result["has_model"] and result["trials"] == list(range(trials))
 
 
 def test_distributed_search_with_a_chief_and_two_workers(script, tmp_path):

@@ -23,6 +23,8 @@ Past one process:
   and `KERASTUNER_ORACLE_PORT`, shares one oracle over gRPC. The chief
   returns the full table and the retrained best model; each worker returns
   the trials it ran.
+- Trials in parallel on one machine: `n_jobs=n` makes this process the
+  chief on loopback and starts n workers (`nnzoo.tuning._parallel`).
 - Distributed training: `strategy=` builds every model inside the
   strategy's scope; `MultiWorkerMirroredStrategy` trains through
   `nnzoo.tuning._fit` (Keras 3's `fit` fails with it).
@@ -37,6 +39,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import gc
 import json
 import logging
@@ -58,7 +61,8 @@ from nnzoo._compile import active_backend, check_strategy_backend
 from nnzoo._io import atomic_path, atomic_write_text, check_writable_folder
 from nnzoo._options import ALGORITHMS, DEFAULT_ALGORITHM
 from nnzoo._registry import get_entry
-from nnzoo._validation import check_bool, check_choice, check_int, fail, fail_type, suggest
+from nnzoo._validation import check_bool, check_choice, check_float, check_int, fail, fail_type, suggest
+from nnzoo.tuning import _parallel
 from nnzoo.tuning._data import Prepared, prepare
 from nnzoo.tuning._fit import fit_model, is_multi_worker
 from nnzoo.tuning._spaces import CONTEXT_ARGS, ResolvedSpace, resolve_space
@@ -66,7 +70,7 @@ from nnzoo.tuning._spaces import CONTEXT_ARGS, ResolvedSpace, resolve_space
 CV_MODES = ("auto", "stacked", "sequential")
 TABLE_FILE = "trials.csv"
 #: Metrics every trial reports besides the validation metrics.
-_BOOKKEEPING = ("best_epoch", "epochs_run", "seconds")
+_BOOKKEEPING = ("best_epoch", "epochs_run", "seconds", "pruned")
 _HYPERBAND_KEYS = {"tuner/epochs": "budget_epochs", "tuner/trial_id": "warm_start_trial"}
 
 
@@ -288,6 +292,13 @@ class _RunConfig:
     max_trials: int
     names: tuple = ()
     cv_mode: str = "sequential"
+    prune: float | None = None
+    direction: str = "max"
+    n_jobs: int = 1
+
+    def worse(self, value: float, bar: float) -> bool:
+        """Whether an objective value is worse than `bar` by more than the pruning margin."""
+        return value < bar - self.prune if self.direction == "max" else value > bar + self.prune
 
 
 # --------------------------------------------------------------------------- state files and names
@@ -443,20 +454,33 @@ class _ZooTuner(keras_tuner.Tuner):
         warm_from = values.get("tuner/trial_id")
         # The gradient registry is TensorFlow's: nothing to release on JAX or PyTorch.
         tf_backend = active_backend() == "tensorflow"
+        bar = self._prune_bar()
         with _compat.release_gradient_functions() if tf_backend else contextlib.nullcontext():
             if self._config.cv_mode == "stacked":
-                folds = self._run_stacked(trial, epochs, warm_from)
+                folds, pruned = self._run_stacked(trial, epochs, warm_from, bar)
             else:
-                folds = self._run_folds(trial, epochs, warm_from)
+                folds, pruned = self._run_folds(trial, epochs, warm_from, bar)
         if self._stack is None:  # a kept stacked graph must survive; it is cleared when replaced
             _fresh_graph()
         metrics = {name: float(np.mean([f[name] for f in folds])) for name in folds[0]}
         metrics["epochs_run"] = float(sum(f["epochs_run"] for f in folds))
+        if self._config.prune is not None:
+            metrics["pruned"] = float(pruned)
         metrics["seconds"] = time.perf_counter() - self._started.get(trial.trial_id, time.perf_counter())
         self._last_metrics = metrics
         return metrics
 
-    def _run_folds(self, trial, epochs: int, warm_from: str | None) -> list[dict]:
+    def _prune_bar(self) -> float | None:
+        """The best finished trial's score, which pruning compares against (None: pruning off or no trial yet)."""
+        if self._config.prune is None:
+            return None
+        best = self.oracle.get_best_trials(1)
+        if not best or best[0].status != "COMPLETED" or best[0].score is None:
+            return None
+        return float(best[0].score)
+
+    def _run_folds(self, trial, epochs: int, warm_from: str | None, bar: float | None) -> tuple[list[dict], bool]:
+        """One model per fold; with pruning, the folds left are skipped once every finished fold is clearly worse."""
         import keras
 
         cfg, data = self._config, self._data
@@ -485,10 +509,18 @@ class _ZooTuner(keras_tuner.Tuner):
             folds.append({**outcome.validation_scores(),
                           "best_epoch": outcome.best_epoch + 1, "epochs_run": outcome.epochs_run})
             del model
-        return folds
+            if (bar is not None and k < len(data.folds) - 1
+                    and all(cfg.worse(f[cfg.objective], bar) for f in folds)):
+                return folds, True
+        return folds, False
 
-    def _run_stacked(self, trial, epochs: int, warm_from: str | None) -> list[dict]:
-        """All folds of the trial as one graph (`nnzoo.tuning._stacked`), kept while only the rate changes."""
+    def _run_stacked(self, trial, epochs: int, warm_from: str | None, bar: float | None) -> tuple[list[dict], bool]:
+        """All folds of the trial as one graph (`nnzoo.tuning._stacked`), kept while only the rate changes.
+
+        With pruning, the trial stops at the epoch halfway through its
+        budget when every fold's best objective value so far is worse than
+        `bar` by more than the margin.
+        """
         import keras
 
         from nnzoo.tuning import _stacked
@@ -517,12 +549,17 @@ class _ZooTuner(keras_tuner.Tuner):
             if os.path.exists(warm_path):  # absent when another machine ran that trial
                 _load_weights(stacked.model, warm_path, None)
                 initial_epoch = int(trial.hyperparameters.values.get("tuner/initial_epoch", 0))
+        prune = None
+        if bar is not None and epochs - initial_epoch >= 2:
+            checkpoint = initial_epoch + (epochs - initial_epoch) // 2 - 1
+            prune = _stacked.Pruning(epoch=checkpoint, key=cfg.objective, direction=cfg.direction,
+                                     worse=lambda value: cfg.worse(value, bar))
         outcomes = stacked.fit(data.X, data.y, data.folds, epochs=epochs, batch_size=cfg.batch_size,
-                               patience=cfg.patience, initial_epoch=initial_epoch, seed=cfg.seed)
+                               patience=cfg.patience, initial_epoch=initial_epoch, seed=cfg.seed, prune=prune)
         if cfg.warm_start:
             self._save_weights(stacked.model, trial.trial_id, "s")
-        return [{**o.validation_scores(), "best_epoch": o.best_epoch + 1, "epochs_run": o.epochs_run}
-                for o in outcomes]
+        return ([{**o.validation_scores(), "best_epoch": o.best_epoch + 1, "epochs_run": o.epochs_run}
+                 for o in outcomes], prune is not None and prune.fired)
 
     def on_trial_end(self, trial):
         super().on_trial_end(trial)
@@ -653,6 +690,8 @@ class TuneResult:
             trial's early-stopping epoch (mean over folds).
         role: `"local"`, `"chief"` or `"worker"`; a worker's `trials` holds
             only the trials it ran, and it has no `model`.
+        pruned: How many trials `prune=` stopped early (also the
+            `pruned` column of `trials`).
     """
 
     model: Any
@@ -669,6 +708,7 @@ class TuneResult:
     classes: Any = None
     refit_epochs: int | None = None
     role: str = "local"
+    pruned: int = 0
 
     def __repr__(self) -> str:
         done = int((self.trials["status"] == "COMPLETED").sum()) if len(self.trials) else 0
@@ -722,6 +762,8 @@ def tune(
     seed: int | None = None,
     refit: bool = True,
     cv_mode: str = "auto",
+    n_jobs: int = 1,
+    prune: float | None = None,
     verbose: int = 1,
     **fixed: Any,
 ) -> TuneResult:
@@ -796,6 +838,25 @@ def tune(
             stacked copies of the data take under a quarter of the memory.
             Both give the same folds, validation and objective; the numbers
             differ only by random draws (shuffling, dropout).
+        n_jobs: Trials trained at once, each in its own worker process
+            with `cores // n_jobs` TensorFlow threads (-1: one per core).
+            This process serves keras-tuner's oracle to the workers on
+            127.0.0.1 (keras-tuner's chief/worker mode), writes the state
+            and table, and retrains the best; resume works as with one
+            process. The arguments go to the workers through a pipe, so
+            objects passed (callbacks, ...) must be importable: defined in
+            a module, not in the script run as `__main__`.
+        prune: Off (None) or a margin in the objective's units (e.g. 0.05
+            for `val_accuracy`): a trial stops early once it is clearly
+            worse than the best finished trial. Sequential folds: after
+            each fold but the last, when every finished fold's score is
+            worse than the best trial's by more than `prune`, the folds
+            left are skipped. Stacked folds (all trained at once): at the
+            epoch halfway through the trial's budget, when every fold's
+            best value so far is worse by more than the margin, all stop.
+            A pruned trial is scored on what it trained, which keeps it
+            below the best, and `trials["pruned"]` marks it. It changes
+            which trials finish in full, hence off by default.
         verbose: 1 for a line per trial, 0 for silence.
         **fixed: Hyperparameter values or factory arguments to hold fixed
             (see `hypermodel`), e.g. `units=64` or `optimizer="sgd"`.
@@ -804,7 +865,10 @@ def tune(
         A `TuneResult`.
 
     Raises:
-        ValueError: Before any training, for an unknown model name or
+        ValueError: Before any training, for `n_jobs` larger than the
+            cores (or with a `strategy`, or inside a distributed search),
+            arguments a worker process could not rebuild, a negative
+            `prune`, an unknown model name or
             hyperparameter, `cv < 2`, `cv_mode="stacked"` with a
             `strategy`, `callbacks`, another backend or too little memory, a single class in `y`, NaN or inf in
             `X` or `y`, `X` and `y` of different lengths, an unknown
@@ -829,6 +893,7 @@ def tune(
     {'depth': 2, 'units': 128, 'activation': 'relu', ...}
     >>> result.model.predict(X[:3] / 16).argmax(axis=1)    # doctest: +SKIP
     """
+    call = {k: v for k, v in locals().items() if k != "fixed"}
     entry = get_entry(name)
     algorithm = check_choice("algorithm", algorithm, ALGORITHMS)
     max_trials = check_int("max_trials", max_trials)
@@ -849,6 +914,16 @@ def tune(
         fail(f"`callbacks` must be deep-copyable; each fit gets a fresh copy ({type(err).__name__}: {err})",
              "Keras callbacks without lambdas or model references", callbacks=callbacks)
     check_strategy_backend(strategy)
+    n_jobs = _parallel.check_jobs(n_jobs)
+    if prune is not None:
+        prune = check_float("prune", prune)
+    if n_jobs > 1 and strategy is not None:
+        fail("`n_jobs` > 1 trains several single-device trials at once; it does not combine with `strategy`",
+             "n_jobs=1 with a strategy, or no strategy", n_jobs=n_jobs, strategy=type(strategy).__name__)
+    if n_jobs > 1 and "KERASTUNER_ORACLE_IP" in os.environ:
+        fail("`n_jobs` > 1 starts its own chief and workers; this process is already part of a distributed search",
+             "n_jobs=1, or unset KERASTUNER_TUNER_ID, KERASTUNER_ORACLE_IP and KERASTUNER_ORACLE_PORT",
+             n_jobs=n_jobs, KERASTUNER_TUNER_ID=os.environ.get("KERASTUNER_TUNER_ID"))
     if seed is None and is_multi_worker(strategy):
         fail("A MultiWorkerMirroredStrategy search needs a `seed`",
              "the same seed=<int> on every worker, so they all sample the same trials and shuffle alike",
@@ -882,13 +957,19 @@ def tune(
     directory = os.fspath(directory)
     project_dir = os.path.join(directory, project_name)
     table_path = os.path.join(project_dir, TABLE_FILE)
-    config = _RunConfig(epochs=epochs, batch_size=batch_size, patience=patience, callbacks=callbacks, seed=seed,
-                        strategy=strategy, verbose=int(verbose), warm_start=algorithm == "hyperband",
-                        objective=objective_name, max_trials=max_trials, names=hm.space.names, cv_mode=cv_mode)
     # A keras_tuner.Objective keeps its explicit direction; a name has it inferred.
     oracle_objective = objective if isinstance(objective, keras_tuner.Objective) else objective_name
     oracle = _make_oracle(algorithm, oracle_objective, max_trials, epochs, seed)
     oracle.verbose = 0  # keras-tuner's own per-trial display
+    config = _RunConfig(epochs=epochs, batch_size=batch_size, patience=patience, callbacks=callbacks, seed=seed,
+                        strategy=strategy, verbose=int(verbose), warm_start=algorithm == "hyperband",
+                        objective=objective_name, max_trials=max_trials, names=hm.space.names, cv_mode=cv_mode,
+                        prune=prune, direction=oracle.objective.direction, n_jobs=min(n_jobs, max_trials))
+    parallel = config.n_jobs > 1
+    if parallel:
+        # The workers run this same call, one trial at a time, quietly; this process is their chief.
+        worker_call = {**call, **fixed, "n_jobs": 1, "verbose": 0, "refit": False, "overwrite": False}
+        worker_args, role = _parallel.payload(worker_call, n_jobs), "chief"
 
     def on_end(oracle_, trial):
         table = _oracle_table(oracle_, hm.space.names)
@@ -902,16 +983,25 @@ def tune(
             print(_progress_line(record, config, best, prefix=prefix), flush=True)
 
     oracle.on_end = on_end
-    # keras-tuner prints "Reloading Tuner from ..." when it resumes; say it our way instead.
-    with _compat.quiet_tuner_construction():
-        tuner = _ZooTuner(
-            data=data, config=config, oracle=oracle, hypermodel=hm, directory=directory, project_name=project_name,
-            overwrite=overwrite and role != "worker", distribution_strategy=strategy,
-        )
-    if verbose:
-        print(_header(entry.name, algorithm, data, config, role, tuner), flush=True)
-    with _quiet_retracing():
-        return _search_and_collect(tuner, hm, data, config, role, project_dir, table_path, refit)
+    with contextlib.ExitStack() as stack:
+        workers = None
+        if parallel:
+            port = _parallel.free_port()
+            stack.enter_context(_parallel.chief_environment(port))  # keras-tuner reads it in the tuner
+        # keras-tuner prints "Reloading Tuner from ..." when it resumes; say it our way instead.
+        with _compat.quiet_tuner_construction():
+            tuner = _ZooTuner(
+                data=data, config=config, oracle=oracle, hypermodel=hm, directory=directory,
+                project_name=project_name, overwrite=overwrite and role != "worker", distribution_strategy=strategy,
+            )
+        if verbose:
+            print(_header(entry.name, algorithm, data, config, role, tuner), flush=True)
+        if parallel:
+            workers = _parallel.Workers(config.n_jobs, worker_args, port, project_dir)
+            stack.callback(workers.stop)
+        with _quiet_retracing():
+            result = _search_and_collect(tuner, hm, data, config, role, project_dir, table_path, refit, workers)
+    return dataclasses.replace(result, role="local") if parallel else result
 
 
 def _resolve_cv_mode(cv_mode: str, data: Prepared, strategy: Any, callbacks: tuple, *, verbose: bool) -> str:
@@ -946,11 +1036,14 @@ def _resolve_cv_mode(cv_mode: str, data: Prepared, strategy: Any, callbacks: tup
     return "sequential"
 
 
-def _search_and_collect(tuner, hm, data, config, role, project_dir, table_path, refit) -> TuneResult:
+def _search_and_collect(tuner, hm, data, config, role, project_dir, table_path, refit,
+                        workers=None) -> TuneResult:
     objective_name, verbose = config.objective, config.verbose
     entry_name, input_shape = hm.model_name, hm.input_shape
     if role == "chief":
-        _serve(tuner)
+        _serve(tuner, workers=workers)
+        if workers is not None:
+            workers.wait()  # their cores are free for the refit
     else:
         tuner.search()
 
@@ -976,28 +1069,32 @@ def _search_and_collect(tuner, hm, data, config, role, project_dir, table_path, 
     best = best_trials[0]
     best_values = {k: v for k, v in best.hyperparameters.values.items() if k in hm.space.names}
     model = refit_epochs = None
+    pruned = int(table["pruned"].fillna(0).sum()) if "pruned" in table.columns else 0
     if refit:
         refit_epochs = max(1, int(round(best.metrics.get_last_value("best_epoch"))))
         model = _refit(tuner, best, data, config, refit_epochs)
-        if verbose:
-            print(f"best {objective_name}={_fmt(float(best.score))} (trial {int(best.trial_id) + 1}); retrained on "
-                  f"{len(data.X)} samples for {refit_epochs} epochs; table: {table_path}", flush=True)
+    if verbose:
+        how = (f"retrained on {len(data.X)} samples for {refit_epochs} epochs" if refit else "not retrained")
+        fired = f"; {pruned} of {len(table)} trials pruned" if config.prune is not None else ""
+        print(f"best {objective_name}={_fmt(float(best.score))} (trial {int(best.trial_id) + 1}); {how}{fired}; "
+              f"table: {table_path}", flush=True)
     return TuneResult(
         model=model, best_hyperparameters=best_values, best_score=float(best.score), objective=objective_name,
         trials=table, table_path=table_path, project_dir=project_dir, build_kwargs=hm.build_kwargs(best_values),
         name=entry_name, input_shape=input_shape, task=data.task, classes=data.classes,
-        refit_epochs=refit_epochs, role=role,
+        refit_epochs=refit_epochs, role=role, pruned=pruned,
     )
 
 
-def _serve(tuner: _ZooTuner, poll: float = 0.5) -> None:
+def _serve(tuner: _ZooTuner, poll: float = 0.5, workers=None) -> None:
     """Runs the chief's oracle server until every worker has been told to stop.
 
     keras-tuner's chief (`search()` on the chief) serves until a worker has
     been sent STOPPED and no tuner is left, but checks that only every 20 s.
     It runs here on a daemon thread, and the chief goes on (table, refit) as
     soon as the same condition holds, read every `poll` seconds. The thread
-    ends by itself at its next check.
+    ends by itself at its next check. With `workers` (`n_jobs` > 1), a
+    worker that fails, or all of them ending early, is a RuntimeError.
     """
     failure: list[BaseException] = []
 
@@ -1010,8 +1107,18 @@ def _serve(tuner: _ZooTuner, poll: float = 0.5) -> None:
     thread = threading.Thread(target=serve, name="nnzoo-tuning-chief", daemon=True)
     thread.start()
     oracle = tuner.oracle
-    while thread.is_alive() and not (oracle.stop_sent and not oracle.ongoing_trials and not oracle.tuner_ids):
+    def done():
+        return oracle.stop_sent and not oracle.ongoing_trials and not oracle.tuner_ids
+
+    while thread.is_alive() and not done():
         thread.join(poll)
+        if workers is not None and not done():
+            problem = workers.failure()
+            if problem is None and not workers.alive():
+                thread.join(poll)  # the last STOPPED may still be on its way
+                problem = None if done() else "every tuning worker ended before the search did"
+            if problem:
+                raise RuntimeError(f"{problem}\nRun the same call again to resume the search.")
     if failure:
         raise failure[0]
 
@@ -1052,7 +1159,10 @@ def _header(name: str, algorithm: str, data: Prepared, config: _RunConfig, role:
            else "a hold-out", "data": "validation_data"}[data.validation]
     line = (f"nnzoo.tune {name!r}: {algorithm} search, {config.max_trials} trials, task={data.task}, "
             f"{len(data.X)} samples, scored on {how} by {config.objective}")
-    if role == "chief":
+    if config.n_jobs > 1:
+        line += (f"; {config.n_jobs} trials at once ({_parallel.threads_per_job(config.n_jobs)} thread(s) each, "
+                 f"{config.cv_mode} folds)")
+    elif role == "chief":
         return line + (f"; chief serving the oracle on {os.environ['KERASTUNER_ORACLE_IP']}:"
                        f"{os.environ['KERASTUNER_ORACLE_PORT']}")
     if role == "worker":

@@ -32,7 +32,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import keras
@@ -86,6 +87,29 @@ class _MaskedLoss(keras.losses.Loss):
         return self.fn(y_true, y_pred)
 
 
+@dataclass
+class Pruning:
+    """When a stacked trial stops early because it is clearly worse than the best trial.
+
+    At the end of epoch `epoch` (0-based), each fold's best `key` value so
+    far (highest for `direction="max"`) is passed to `worse`; if it is True
+    for every fold, training stops there and `fired` is set. Each fold then
+    keeps its early-stopping best weights, as at any other stop.
+    """
+
+    epoch: int
+    key: str
+    direction: str
+    worse: Callable[[float], bool]
+    fired: bool = False
+
+    def check(self, histories: Sequence[dict]) -> bool:
+        pick = max if self.direction == "max" else min
+        bests = [pick(h[self.key]) for h in histories if h.get(self.key)]
+        self.fired = len(bests) == len(histories) and all(self.worse(b) for b in bests)
+        return self.fired
+
+
 class StackedFolds:
     """k compiled copies of one zoo model trained as one graph.
 
@@ -128,14 +152,21 @@ class StackedFolds:
             self.model.optimizer.learning_rate = float(learning_rate)
 
     def fit(self, X: np.ndarray, y: np.ndarray, folds: Sequence[tuple], *, epochs: int, batch_size: int,
-            patience: int | None, initial_epoch: int = 0, seed: int | None = None) -> list[FitOutcome]:
-        """Trains every fold on its rows; returns one `FitOutcome` per fold, as k `fit_model` calls would."""
+            patience: int | None, initial_epoch: int = 0, seed: int | None = None,
+            prune: Pruning | None = None) -> list[FitOutcome]:
+        """Trains every fold on its rows; returns one `FitOutcome` per fold, as k `fit_model` calls would.
+
+        `prune` may stop all folds at its epoch (see `Pruning`).
+        """
         if len(folds) != self.k:
             raise ValueError(f"{len(folds)} folds for {self.k} stacked models")  # internal misuse only
         rng = np.random.default_rng(seed)
+        out_shape = tuple(self.models[0].outputs[0].shape)
+        if np.ndim(y) == 1 and out_shape[1:] == (1,):
+            y = np.asarray(y)[:, None]  # one output unit (binary, one target): the loss needs the same rank
         train = _padded(X, y, [t for t, _ in folds], rng)
         val = _padded(X, y, [v for _, v in folds], None)
-        stopper = _FoldStopping(self, patience)
+        stopper = _FoldStopping(self, patience, prune)
         self.model.fit(_dataset(train, batch_size, shuffle_seed=seed), validation_data=_dataset(val, batch_size),
                        epochs=epochs, initial_epoch=initial_epoch, callbacks=[stopper], shuffle=False, verbose=0)
         return stopper.outcomes(initial_epoch)
@@ -173,10 +204,11 @@ class _FoldStopping(keras.callbacks.Callback):
     its own; training ends when every fold has stopped.
     """
 
-    def __init__(self, stacked: StackedFolds, patience: int | None):
+    def __init__(self, stacked: StackedFolds, patience: int | None, prune: Pruning | None = None):
         super().__init__()
         self.stacked = stacked
         self.patience = patience
+        self.prune = prune
 
     def on_train_begin(self, logs=None):
         k = self.stacked.k
@@ -206,7 +238,8 @@ class _FoldStopping(keras.callbacks.Callback):
                 continue
             if self.wait[i] >= self.patience and epoch > 0:
                 self.stopped[i] = True
-        if all(self.stopped):
+        if all(self.stopped) or (self.prune is not None and epoch == self.prune.epoch
+                                 and self.prune.check(self.history)):
             self.model.stop_training = True
 
     def on_train_end(self, logs=None):
