@@ -159,13 +159,42 @@ def test_pickles_are_refused_unread(name, tmp_path):
     assert not (tmp_path / "PWNED").exists()
 
 
+#: The one place nnzoo unpickles, and why it is safe: the parallel-tuning worker reads its call's
+#: arguments from its chief's pipe, signed with a key that lives only in the chief and its workers'
+#: environment, and checks the signature before unpickling (test below).
+SIGNED_PIPES = {"nnzoo/tuning/_parallel.py"}
+
+
 def test_no_pickle_loading_anywhere_in_the_package():
-    """No module of nnzoo can unpickle a file: the unsafe loaders are not even named."""
+    """No module of nnzoo can unpickle a file: the unsafe loaders are not even named, but for signed pipes."""
     pattern = re.compile(r"pickle\.loads?\b|Unpickler|\bjoblib\b|\bcloudpickle\b|\bdill\b|allow_pickle\s*=\s*True")
     hits = [f"{p.relative_to(ROOT)}:{i}: {line.strip()}"
             for p in (ROOT / "nnzoo").rglob("*.py")
             for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if pattern.search(line)]
-    assert hits == []
+    assert [h for h in hits if h.split(":")[0] not in SIGNED_PIPES] == []
+    for path in SIGNED_PIPES:
+        assert "hmac.compare_digest" in (ROOT / path).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("key", [None, "00" * 32])
+def test_a_planted_file_fed_to_the_tuning_worker_runs_nothing(key, tmp_path):
+    """`python -m nnzoo.tuning._parallel < planted.pkl` refuses the bytes unread, with or without a key."""
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "planted.pkl"
+    _plant_pickle(path, tmp_path)
+    env = {k: v for k, v in os.environ.items() if k != "NNZOO_TUNING_WORKER_KEY"}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
+    if key is not None:
+        env["NNZOO_TUNING_WORKER_KEY"] = key
+    planted = path.read_bytes()
+    for data in (planted, b"\0" * 32 + planted):  # bare, and behind a forged signature
+        done = subprocess.run([sys.executable, "-m", "nnzoo.tuning._parallel", str(os.getpid())], input=data,
+                              capture_output=True, cwd=tmp_path, env=env, timeout=120)
+        assert done.returncode == 2 and b"refusing it unread" in done.stderr, done.stderr[-2000:]
+    assert not (tmp_path / "PWNED").exists()
 
 
 # -- names read from sidecars

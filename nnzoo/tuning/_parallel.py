@@ -13,7 +13,12 @@ Each worker gets its share of the cores: `cores // n` TensorFlow intra-op
 and inter-op threads, set before TensorFlow starts. The workers receive the
 call's arguments through a pipe (pickled in memory; no file is read), so
 callbacks and objects passed to `tune` must be importable by a fresh
-process: defined in a module, not in the script run as `__main__`.
+process: defined in a module, not in the script run as `__main__`. The
+payload is signed (HMAC-SHA256) with a random key made for the search and
+handed to the workers in their environment; a worker checks the signature
+before it unpickles anything, so bytes fed to `python -m
+nnzoo.tuning._parallel` from anywhere else (a planted file) are refused
+unread, the way `multiprocessing` authenticates its connections.
 
 A worker ends with its chief: it watches its parent process and exits when
 the parent is gone (e.g. killed), so a SIGKILL of the search leaves no
@@ -23,8 +28,11 @@ process behind, and the next `tune` call resumes from the state files.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import os
 import pickle
+import secrets
 import socket
 import subprocess
 import sys
@@ -38,6 +46,12 @@ from nnzoo._validation import fail, fail_type
 #: Environment variables a worker gets (and the chief sets while it serves).
 _ROLE_VARS = ("KERASTUNER_TUNER_ID", "KERASTUNER_ORACLE_IP", "KERASTUNER_ORACLE_PORT")
 _LOOPBACK = "127.0.0.1"
+#: The environment variable holding the search's signing key (hex), set only for its workers.
+_KEY_VAR = "NNZOO_TUNING_WORKER_KEY"
+
+
+def _sign(key: bytes, data: bytes) -> bytes:
+    return hmac.new(key, data, hashlib.sha256).digest()
 
 
 def available_cores() -> int:
@@ -139,8 +153,11 @@ class Workers:
         env = {k: v for k, v in os.environ.items() if k not in _ROLE_VARS and k != "TF_CONFIG"}
         root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         env["PYTHONPATH"] = os.pathsep.join([root, *filter(None, [env.get("PYTHONPATH")])])
+        key = secrets.token_bytes(32)
         env.update(KERASTUNER_ORACLE_IP=_LOOPBACK, KERASTUNER_ORACLE_PORT=str(port),
-                   TF_NUM_INTRAOP_THREADS=str(threads), TF_NUM_INTEROP_THREADS=str(threads))
+                   TF_NUM_INTRAOP_THREADS=str(threads), TF_NUM_INTEROP_THREADS=str(threads),
+                   **{_KEY_VAR: key.hex()})
+        data = _sign(key, data) + data
         os.makedirs(project_dir, exist_ok=True)
         self.procs: list[subprocess.Popen] = []
         for i, log in enumerate(self.logs, start=1):
@@ -194,9 +211,24 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="nnzoo-parent-watch", daemon=True).start()
 
 
+def _verified(data: bytes) -> bytes:
+    """The payload without its signature; refuses (SystemExit 2) bytes the chief did not sign."""
+    key = os.environ.get(_KEY_VAR, "")
+    try:
+        key_bytes = bytes.fromhex(key)
+    except ValueError:
+        key_bytes = b""
+    digest, payload_bytes = data[:32], data[32:]
+    if not key_bytes or not hmac.compare_digest(digest, _sign(key_bytes, payload_bytes)):
+        sys.stderr.write("nnzoo tuning worker: the input on stdin is not signed by a tune(n_jobs=...) chief "
+                         f"({_KEY_VAR} missing or the signature differs); refusing it unread.\n")
+        raise SystemExit(2)
+    return payload_bytes
+
+
 def _worker_main(parent: int) -> int:
     _exit_with_parent(parent)
-    data = sys.stdin.buffer.read()
+    data = _verified(sys.stdin.buffer.read())  # before TensorFlow loads or anything is unpickled
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     threads = int(os.environ.get("TF_NUM_INTRAOP_THREADS", "1"))
     import tensorflow as tf  # threads are set before anything (unpickling included) starts TensorFlow
@@ -205,7 +237,7 @@ def _worker_main(parent: int) -> int:
     tf.config.threading.set_inter_op_parallelism_threads(threads)
     from nnzoo.tuning import tune
 
-    kwargs = pickle.loads(data)  # from the parent's pipe, never from a file
+    kwargs = pickle.loads(data)  # signed by the chief (checked above), from its pipe, never from a file
 
     tune(**kwargs)
     return 0
