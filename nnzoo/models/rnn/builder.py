@@ -8,7 +8,7 @@ from nnzoo._compile import finish, parse_options
 from nnzoo._heads import resolve_head
 from nnzoo._layers import Hidden
 from nnzoo._sequence import SequenceInput
-from nnzoo._validation import Boolean, Interval, OneOf, Widths, check_params, fail
+from nnzoo._validation import Boolean, Integer, Interval, OneOf, Widths, check_params, fail
 
 CELLS = ("lstm", "gru", "rnn")
 #: What a many-to-one model reads from the last recurrent layer.
@@ -23,7 +23,23 @@ CONSTRAINTS = {
     "unroll": Boolean(),
     "dense_units": Widths(),
     "recurrent_dropout": Interval(0.0, 1.0, high_inclusive=False),
+    "patch_size": Integer(optional=True),
 }
+
+#: Steps the recurrence reads when `patch_size=None` picks the patch length:
+#: about this many patches per series (see `auto_patch_size`).
+AUTO_PATCHES = 16
+
+
+def auto_patch_size(timesteps: int | None, *, tokens: bool, return_sequences: bool) -> int:
+    """The patch length `patch_size=None` picks: `timesteps // AUTO_PATCHES`, at least 1.
+
+    1 (no patches) for variable-length series, token ids and many-to-many
+    models, whose output has one step per input step.
+    """
+    if timesteps is None or tokens or return_sequences:
+        return 1
+    return max(1, timesteps // AUTO_PATCHES)
 
 
 def build_lstm(
@@ -45,6 +61,7 @@ def build_lstm(
     l1: float = 0.0,
     l2: float = 0.0,
     unroll: bool = False,
+    patch_size: int | None = None,
     normalize: str | None = None,
     vocab_size: int | None = None,
     embedding_dim: int = 64,
@@ -58,15 +75,22 @@ def build_lstm(
     (one prediction per sequence); with `True` it is many-to-many (one
     prediction per time step, the head applied at every step).
 
-    A many-to-one classifier reads the average of the last layer's outputs
-    over time (`pooling="auto"`), not only its final state: from the final
-    state alone the gradient reaches early steps only through the whole
-    recurrence, and on GunPoint (150 steps, 50 series) the default LSTM
-    stayed at chance (49.8% over 3 seeds, early stopping after 11 epochs);
-    with average pooling it learns (69.3%; a GRU 91.3%). A 1-D conv net
-    (`"conv1d"`) is still far better on such data. Forecasters
-    (`task="regression"`) keep the final state, which holds the most recent
-    steps; `pooling="last"` is the textbook form.
+    Long series are read in patches (`patch_size=None`, the default): a
+    linear embedding of each run of `timesteps // 16` steps (a strided
+    `Conv1D`, `units[0]` wide) feeds the recurrence, so it reads about 16
+    steps instead of hundreds. On GunPoint (150 steps, 50 series) a plain
+    LSTM learned slowly and noisily (77.7% after up to 500 epochs, 2 seeds;
+    at chance with early stopping on a validation slice); read in patches
+    of 9-10 steps it fits the training set and scores 97-98%. Short series
+    (under 32 steps) are read step by step. `patch_size=1` switches patches
+    off; many-to-many models and token ids never use them.
+
+    A many-to-one model on series reads the final state (`pooling="auto"`),
+    which has seen the whole series in order; on ItalyPowerDemand (24 steps)
+    the average over time lost the position of the daily peaks (90% against
+    95.6% from the final state). On token ids it reads the average over the
+    words (padding masked). The textbook form is `pooling="last",
+    patch_size=1`.
 
     Text: pass token ids, `input_shape=(timesteps,)` with `vocab_size`;
     an `Embedding` (`embedding_dim`, id 0 masked as padding) feeds the
@@ -82,8 +106,7 @@ def build_lstm(
         return_sequences: Many-to-many output, shape `(batch, timesteps, k)`.
         pooling: What a many-to-one model reads from the last recurrent
             layer: `"last"` (final state), `"avg"` or `"max"` over time, or
-            `"auto"` (default): `"avg"` for classification, `"last"` for
-            regression.
+            `"auto"` (default): `"avg"` for token ids, `"last"` for series.
         dense_units: Dense layers between the recurrent stack and the head.
         task: `"regression"` (default), `"binary"`, `"multiclass"` or `"multilabel"`.
         num_classes: Classes (multiclass) or labels (multilabel).
@@ -98,6 +121,10 @@ def build_lstm(
         l2: L2 penalty on kernels.
         unroll: Unroll the recurrence (fixed `timesteps` only); faster for
             short sequences, and exports to TFLite with builtin ops.
+        patch_size: Steps per patch read by the recurrence (1: every step
+            on its own); `None` (default): `timesteps // 16`, at least 1,
+            and 1 for variable-length series, token ids and
+            `return_sequences=True`.
         normalize: `"series"` z-normalises each series and channel over time
             inside the model; `None` (default) feeds the input as it is.
         vocab_size: Number of token ids (0 is padding) for text input
@@ -118,23 +145,32 @@ def build_lstm(
 
     >>> from nnzoo import build_lstm
     >>> # The textbook form: LSTM(50) -> Dense(1, sigmoid)
-    >>> model = build_lstm((100, 10), units=(50,), task="binary", pooling="last")
+    >>> model = build_lstm((100, 10), units=(50,), task="binary", pooling="last", patch_size=1)
     >>> model.output_shape
     (None, 1)
     """
     seq = SequenceInput.from_args(input_shape, family="build_lstm", normalize=normalize, vocab_size=vocab_size,
                                   embedding_dim=embedding_dim, mask_zero=mask_zero)
     shape = seq.shape
-    units, cell, bidirectional, return_sequences, pooling, unroll, dense_units, recurrent_dropout = check_params(
-        {"units": units, "cell": cell, "bidirectional": bidirectional, "return_sequences": return_sequences,
-         "pooling": pooling, "unroll": unroll, "dense_units": dense_units, "recurrent_dropout": recurrent_dropout},
-        CONSTRAINTS,
-    ).values()
+    units, cell, bidirectional, return_sequences, pooling, unroll, dense_units, recurrent_dropout, patch_size = (
+        check_params(
+            {"units": units, "cell": cell, "bidirectional": bidirectional, "return_sequences": return_sequences,
+             "pooling": pooling, "unroll": unroll, "dense_units": dense_units, "recurrent_dropout": recurrent_dropout,
+             "patch_size": patch_size},
+            CONSTRAINTS,
+        ).values()
+    )
     if unroll and shape[0] is None:
         fail("`unroll=True` needs a fixed number of timesteps", "input_shape=(timesteps, features) with an int", input_shape=input_shape)
+    if patch_size is None:
+        patch_size = auto_patch_size(shape[0], tokens=seq.tokens, return_sequences=return_sequences)
+    elif patch_size > 1 and (seq.tokens or return_sequences):
+        fail("`patch_size` > 1 needs a many-to-one model on real-valued series (a patch merges steps)",
+             "patch_size=1 or None with token ids or return_sequences=True",
+             patch_size=patch_size, **({"vocab_size": seq.vocab_size} if seq.tokens else {"return_sequences": True}))
     head = resolve_head(task, num_classes, num_outputs)
     if pooling == "auto":
-        pooling = "last" if head.task == "regression" else "avg"
+        pooling = "avg" if seq.tokens else "last"
     opts = parse_options("build_lstm", options)
     hidden = Hidden.from_args(activation, dropout, batch_norm, l1, l2, opts.kernel_initializer)
 
@@ -144,6 +180,9 @@ def build_lstm(
         layer_cls = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "rnn": keras.layers.SimpleRNN}[cell]
         inputs = seq.input()
         x = seq.features(inputs)
+        if patch_size > 1:  # a linear embedding of each patch of `patch_size` steps
+            x = keras.layers.Conv1D(units[0], patch_size, strides=patch_size, padding="same",
+                                    kernel_regularizer=hidden.regularizer, name="patch_embedding")(x)
         pooled = not return_sequences and pooling != "last"
         for i, u in enumerate(units, start=1):
             last = i == len(units)
@@ -169,7 +208,10 @@ def build_lstm(
         return keras.Model(inputs, outputs, name=opts.name or f"{'bi' if bidirectional else ''}{cell}_{mapping}_{head.task}")
 
     features = seq.embedding_dim if seq.tokens else shape[1]
-    params = _count_params(features, units, cell, bidirectional, dense_units, hidden, head)
+    params = 0
+    if patch_size > 1:
+        params, features = patch_size * features * units[0] + units[0], units[0]
+    params += _count_params(features, units, cell, bidirectional, dense_units, hidden, head)
     if seq.tokens:
         params += seq.vocab_size * seq.embedding_dim
     return finish(graph, opts, loss=head.loss, metrics=head.metrics, params=params, input_shape=shape, units=units,
