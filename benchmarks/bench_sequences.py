@@ -1,8 +1,9 @@
 """Sequence classification on UCR/UEA sets: nnzoo's sequence models beside published results.
 
 Data: GunPoint, ItalyPowerDemand, BasicMotions and JapaneseVowels, the
-official train/test splits bundled in `aeon` (`nnzoo.datasets.load_ucr`,
-JapaneseVowels zero-padded to its longest series). Every nnzoo model is
+official train/test splits bundled in `aeon` (`nnzoo.datasets.load_ucr`;
+JapaneseVowels' series, 7-29 steps, zero-padded to 29 by default, or
+interpolated to 29 steps as the published study did, `--length resample`). Every nnzoo model is
 built with its registry defaults and trained with nnzoo's one documented
 recipe, `nnzoo.training.train` (`nnzoo.fit` + `standard_callbacks`, best
 weights restored). These training sets hold 40-270 series, so a 20%
@@ -62,10 +63,17 @@ PUBLISHED = {
 }
 
 
-def load(name: str):
+#: How unequal-length sets (JapaneseVowels) become one array by default:
+#: `load_ucr`'s default, zeros appended (what a user gets). The published
+#: study interpolated each series to the longest one's length instead
+#: (dl-4-tsc's `transform_to_same_length`; `--length resample` here).
+LENGTH = "pad"
+
+
+def load(name: str, length: str = LENGTH):
     import nnzoo
 
-    return nnzoo.datasets.load_ucr(name)
+    return nnzoo.datasets.load_ucr(name, length=length)
 
 
 def one_nn_euclidean(train, test) -> float:
@@ -110,11 +118,11 @@ def train_once(model_name: str, train, test, *, seed: int, epochs: int, patience
 
 def run(models=MODELS, datasets=tuple(DATASETS), seeds: int = 5, epochs: int = 500, patience: int = 50,
         batch_size: int = 16, validation_split: float = 0.0, baselines: bool = True, log=print,
-        json_path: str | None = None) -> dict:
+        json_path: str | None = None, length: str = LENGTH) -> dict:
     """Runs the protocol; returns `{dataset: {row: {...}}}`, also written to `json_path` after each row."""
     results: dict = {}
     for name in datasets:
-        train, test = load(name)
+        train, test = load(name, length)
         rows: dict = {}
         if baselines:
             rows["1-NN Euclidean"] = {"accuracy": [one_nn_euclidean(train, test)]}
@@ -199,6 +207,8 @@ def main(argv=None) -> int:
                         "recipe watches the training loss)")
     parser.add_argument("--models", default=",".join(MODELS), help="comma-separated registry names")
     parser.add_argument("--datasets", default=",".join(DATASETS), help="comma-separated: " + ", ".join(DATASETS))
+    parser.add_argument("--length", choices=("pad", "resample"), default=LENGTH,
+                        help="unequal-length series: zeros appended (default) or interpolated to the longest")
     parser.add_argument("--json", help="also write the raw results to this JSON file")
     parser.add_argument("--merge", nargs="+", metavar="JSON",
                         help="print one table from the --json files of several runs (e.g. one per data set) and exit")
@@ -216,7 +226,7 @@ def main(argv=None) -> int:
         parser.error(f"unknown data set(s) {unknown}; choose from {sorted(DATASETS)}")
     results = run(models, names, seeds=args.seeds, epochs=args.epochs, patience=args.patience,
                   batch_size=args.batch_size, validation_split=args.validation_split, baselines=not args.quick,
-                  json_path=args.json)
+                  json_path=args.json, length=args.length)
     print(markdown(results, seeds=args.seeds, epochs=args.epochs, patience=args.patience,
                    validation_split=args.validation_split))
     if args.json:

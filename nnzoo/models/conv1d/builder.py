@@ -56,8 +56,10 @@ def build_conv1d(
 
     The default is the fully convolutional network (FCN) of Wang et al.
     2017, the standard strong baseline for time-series classification, with
-    each series z-normalised inside the model (`normalize="series"`), so
-    the saved and exported model takes raw series. The wiring is data
+    each univariate series z-normalised inside the model
+    (`normalize="auto"`), so the saved and exported model takes raw series;
+    multivariate series are fed as they are, since their channels' levels
+    can carry the class. The wiring is data
     (`architecture`), and the published networks are presets:
 
     | `architecture` | `filters` | `kernel_size` | registered as |
@@ -81,7 +83,8 @@ def build_conv1d(
         normalize: `"series"` z-normalises each series and channel over time
             inside the model (a `LayerNormalization` over time without scale or
             offset); `None` feeds the input as it is; `"auto"` (default) is
-            `"series"` for series and `None` for token ids.
+            `"series"` for univariate series (one channel) and `None` for
+            multivariate series and token ids.
         bottleneck: Inception bottleneck width (0: none).
         residual_every: Inception modules per residual shortcut (0: none).
         global_pooling: `"avg"` or `"max"` over time.

@@ -49,7 +49,7 @@ def build_transformer(
     """Builds a Transformer encoder (Vaswani et al. 2017) for sequences or text.
 
     Series are projected to `d_model` features by a `Dense` layer (after
-    per-series z-normalisation, `normalize="auto"`), token ids by an
+    per-series z-normalisation of univariate series, `normalize="auto"`), token ids by an
     `Embedding(vocab_size, d_model)`; position encodings are added
     (`positions="learned"` or `"sinusoidal"`). Then `num_layers` encoder
     blocks, each `MultiHeadAttention -> Dropout -> Add -> LayerNorm` and
@@ -71,7 +71,8 @@ def build_transformer(
         max_length: Longest sequence (default: `timesteps`).
         pooling: `"avg"` or `"max"` over time.
         dropout: Dropout in attention, after attention and after the feed-forward layers.
-        normalize: `"series"`, `None`, or `"auto"` (series: `"series"`; ids: `None`).
+        normalize: `"series"`, `None`, or `"auto"` (univariate series:
+            `"series"`; multivariate series and ids: `None`).
         vocab_size: Number of token ids (0 is padding) for text; `None` for series.
         mask_zero: Mask id 0 (padding) as keys of the first attention layer.
             Keras's `Add` does not pass the mask on, so later blocks and the
