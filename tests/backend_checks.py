@@ -167,3 +167,15 @@ def test_strategy_names_the_backend(tmp_path):
 def test_torch_refuses_steps_per_execution_above_one_by_name():
     with pytest.raises(ValueError, match="needs the TensorFlow or JAX backend; the active Keras backend is 'torch'"):
         nnzoo.build_cnn((8, 8, 1), num_classes=3, steps_per_execution=8)
+
+
+def test_chains_are_sequential_on_torch_and_functional_elsewhere():
+    """On PyTorch a plain chain of layers is a `Sequential` (cheaper per eager step); branches stay `Functional`."""
+    from nnzoo._compile import SEQUENTIAL_BACKENDS
+
+    chain = nnzoo.build("cnn_small", (8, 8, 1), num_classes=3)
+    branched = nnzoo.build("resnet1d", (16, 1), num_classes=3)
+    assert isinstance(chain, keras.Sequential) == (BACKEND in SEQUENTIAL_BACKENDS)
+    assert not isinstance(branched, keras.Sequential)
+    assert chain.name == "cnn_multiclass" and chain.layers[0].name == "block1_conv1"
+    assert chain.predict(np.zeros((2, 8, 8, 1), "float32"), verbose=0).shape == (2, 3)

@@ -157,3 +157,22 @@ def test_train_recipe_starts_a_regression_head_at_the_targets_scale():
     assert "val_loss" not in hist.history
     with pytest.raises(TypeError, match="Received: init_head='yes'"):
         train(model, X, y, init_head="yes")
+
+
+def test_as_sequential_keeps_a_chain_s_layers_and_predictions_and_leaves_branches():
+    """The PyTorch rule, checked here by naming the backend: same layers, names and outputs."""
+    import keras
+
+    from nnzoo._compile import as_sequential
+
+    chain = nnzoo.build_cnn((8, 8, 1), num_classes=3, compile=False)
+    X = np.random.default_rng(0).normal(size=(4, 8, 8, 1)).astype("float32")
+    expected = np.asarray(chain(X, training=False))
+    seq = as_sequential(chain, backend="torch")
+    assert isinstance(seq, keras.Sequential) and seq.name == chain.name
+    assert [layer.name for layer in seq.layers] == [layer.name for layer in chain.layers[1:]]
+    np.testing.assert_allclose(np.asarray(seq(X, training=False)), expected, atol=1e-6)
+    assert as_sequential(chain, backend="tensorflow") is chain
+    branched = nnzoo.build("resnet1d", (16, 1), num_classes=3, compile=False)
+    assert as_sequential(branched, backend="torch") is branched
+
