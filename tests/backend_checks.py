@@ -177,5 +177,6 @@ def test_chains_are_sequential_on_torch_and_functional_elsewhere():
     branched = nnzoo.build("resnet1d", (16, 1), num_classes=3)
     assert isinstance(chain, keras.Sequential) == (BACKEND in SEQUENTIAL_BACKENDS)
     assert not isinstance(branched, keras.Sequential)
-    assert chain.name == "cnn_multiclass" and chain.layers[0].name == "block1_conv1"
+    body = [layer for layer in chain.layers if not isinstance(layer, keras.layers.InputLayer)]
+    assert chain.name == "cnn_multiclass" and body[0].name == "block1_conv1"
     assert chain.predict(np.zeros((2, 8, 8, 1), "float32"), verbose=0).shape == (2, 3)
