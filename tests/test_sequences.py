@@ -224,8 +224,8 @@ def test_series_normalisation_inside_the_model_is_z_normalisation():
 
 def test_normalize_auto_z_normalises_univariate_series_only():
     """The published protocol: univariate series z-normalised each, multivariate ones (levels can be the signal) not."""
-    def names(**kwargs):
-        return {layer.name for layer in kwargs.pop("factory")(**kwargs).layers}
+    def names(factory, **kwargs):
+        return {layer.name for layer in factory(**kwargs).layers}
 
     for factory in (nnzoo.build_conv1d, nnzoo.build_transformer):
         assert "series_norm" in names(factory=factory, input_shape=(30, 1), num_classes=3)

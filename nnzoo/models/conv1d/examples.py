@@ -4,5 +4,5 @@ from dataclasses import replace
 
 from nnzoo._sequence import series_inputs
 
-#: Raw series (the default model z-normalises each series inside itself) or token ids.
+#: Raw series (the default model z-normalises univariate series inside itself) or token ids.
 INPUTS = replace(series_inputs(), other_shapes=((None, 1), (6, 3), (5, 2)))
