@@ -50,6 +50,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from nnzoo._eager import as_sequential, direct_chain
 from nnzoo._layers import check_dtype_policy, with_dtype_policy
 from nnzoo._validation import Boolean, Integer, Interval, check_choice, check_int, check_params, fail, fail_type, message, suggest
 
@@ -321,6 +322,7 @@ def finish(make_graph: Callable[[], Any], opts: Options, *, loss: Any, metrics: 
         model = as_sequential(make_graph())
         if opts.dtype is not None:
             model = with_dtype_policy(model, opts.dtype)
+        model = direct_chain(model)
         if opts.compile:
             # Portable settings in the compile config (and so in the file);
             # the backend's own on the live model.
@@ -333,44 +335,6 @@ def finish(make_graph: Callable[[], Any], opts: Options, *, loss: Any, metrics: 
             )
             set_execution(model, steps_per_execution=opts.steps_per_execution, jit_compile=opts.jit_compile)
     return model
-
-
-#: Backends on which a plain chain of layers is built as a `keras.Sequential`:
-#: PyTorch runs Keras eagerly, and a `Functional` model's call walks its
-#: graph in Python at every step. The default CNN on digits trained an epoch
-#: in 1.27 s as a `Sequential` of the same layers against 1.62 s as a
-#: `Functional` (1.65 s against 2.37 s in a second round; plain Keras's
-#: `Sequential` twin 1.42 s and 1.70 s). TensorFlow and JAX trace the step
-#: once, so the two cost the same there and the models stay `Functional`.
-SEQUENTIAL_BACKENDS = ("torch",)
-
-
-def as_sequential(model, backend: str | None = None):
-    """`model` as a `keras.Sequential` of the same layers when it is a plain chain, on `SEQUENTIAL_BACKENDS`.
-
-    A chain: one input, one output, and each layer reads exactly the output
-    of the layer before it. Anything else (branches, shared layers, several
-    inputs) is returned as it is. The layers, their names, weights and the
-    model's name are kept; only the container changes.
-    """
-    import keras
-
-    if (backend or active_backend()) not in SEQUENTIAL_BACKENDS or isinstance(model, keras.Sequential):
-        return model
-    layers = model.layers
-    if len(model.inputs) != 1 or len(model.outputs) != 1 or not layers or not isinstance(layers[0], keras.layers.InputLayer):
-        return model
-    previous = model.inputs[0]
-    for layer in layers[1:]:
-        try:
-            if layer.input is not previous:
-                return model
-        except (AttributeError, ValueError):  # several inbound nodes, or no single input
-            return model
-        previous = layer.output
-    if previous is not model.outputs[0]:
-        return model
-    return keras.Sequential(layers, name=model.name)
 
 
 def check_size(params: int | None, max_params: int | None, **received: Any) -> None:

@@ -396,7 +396,7 @@ def load_model(path: str | os.PathLike, *, compile: bool = True, steps_per_execu
     """
     import keras
 
-    from nnzoo._compile import set_execution
+    from nnzoo._compile import direct_chain, set_execution
     from nnzoo._validation import fail
 
     path = os.fspath(path)
@@ -414,4 +414,4 @@ def load_model(path: str | os.PathLike, *, compile: bool = True, steps_per_execu
             model = keras.saving.load_model(fixed, compile=compile, safe_mode=True)
     if getattr(model, "compiled", False):
         set_execution(model, steps_per_execution=steps_per_execution, jit_compile=jit_compile)
-    return model
+    return direct_chain(model)

@@ -74,6 +74,9 @@ def test_execution_settings_are_the_backends_and_the_file_stays_portable(tmp_pat
     loaded = nnzoo.load_model(path)
     general = execution_defaults()
     assert (loaded.steps_per_execution, loaded.jit_compile) == (general["steps_per_execution"], general["jit_compile"])
+    from nnzoo._eager import DIRECT_BACKENDS
+
+    assert ("call" in vars(loaded)) == ("call" in vars(model)) == (BACKEND in DIRECT_BACKENDS)
 
 
 @pytest.mark.skipif(BACKEND != "torch", reason="only PyTorch records a private optimizer class")
@@ -171,7 +174,7 @@ def test_torch_refuses_steps_per_execution_above_one_by_name():
 
 def test_chains_are_sequential_on_torch_and_functional_elsewhere():
     """On PyTorch a plain chain of layers is a `Sequential` (cheaper per eager step); branches stay `Functional`."""
-    from nnzoo._compile import SEQUENTIAL_BACKENDS
+    from nnzoo._eager import SEQUENTIAL_BACKENDS
 
     chain = nnzoo.build("cnn_small", (8, 8, 1), num_classes=3)
     branched = nnzoo.build("resnet1d", (16, 1), num_classes=3)
@@ -180,3 +183,31 @@ def test_chains_are_sequential_on_torch_and_functional_elsewhere():
     body = [layer for layer in chain.layers if not isinstance(layer, keras.layers.InputLayer)]
     assert chain.name == "cnn_multiclass" and body[0].name == "block1_conv1"
     assert chain.predict(np.zeros((2, 8, 8, 1), "float32"), verbose=0).shape == (2, 3)
+
+
+@pytest.mark.skipif(BACKEND != "torch", reason="TensorFlow and JAX trace the step: no direct calls there")
+@pytest.mark.parametrize("name", nnzoo.list_models())
+def test_every_model_trains_as_through_keras_s_own_calls(name):
+    """`direct_chain` (and, on PyTorch, the fused LSTM kernel) changes the speed, not the numbers.
+
+    Two twins from one seed train an epoch on the same batches: one as
+    built, one through Keras's own call (each layer's `__call__`, Keras's
+    LSTM loop). Their weights must agree.
+    """
+    from harness import build_kwargs
+
+    entry = nnzoo.get_entry(name)
+    task = backend_roundtrip.main_task(name)
+    X, y = example_data(entry, task, n=16)
+    weights = []
+    for own_calls in (False, True):
+        keras.utils.set_random_seed(0)
+        model = nnzoo.build(name, entry.example_input_shape, **build_kwargs(entry, task))
+        if own_calls:
+            vars(model).pop("call", None)
+        elif name in ("cnn", "ffnn", "lstm", "gru", "conv1d", "fcn"):
+            assert "call" in vars(model), "a plain chain should run its layers' calls directly"
+        nnzoo.fit(model, X, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+        weights.append(model.get_weights())
+    for a, b in zip(*weights):
+        np.testing.assert_allclose(a, b, atol=1e-5)

@@ -163,7 +163,7 @@ def test_as_sequential_keeps_a_chain_s_layers_and_predictions_and_leaves_branche
     """The PyTorch rule, checked here by naming the backend: same layers, names and outputs."""
     import keras
 
-    from nnzoo._compile import as_sequential
+    from nnzoo._eager import as_sequential
 
     chain = nnzoo.build_cnn((8, 8, 1), num_classes=3, compile=False)
     X = np.random.default_rng(0).normal(size=(4, 8, 8, 1)).astype("float32")
@@ -176,3 +176,60 @@ def test_as_sequential_keeps_a_chain_s_layers_and_predictions_and_leaves_branche
     branched = nnzoo.build("resnet1d", (16, 1), num_classes=3, compile=False)
     assert as_sequential(branched, backend="torch") is branched
 
+
+
+def _graph_outputs(model, X):
+    """`model`'s outputs through Keras's own call (each layer's `__call__`)."""
+    return np.asarray(type(model).call(model, X, training=False))
+
+
+def test_direct_chain_calls_each_layer_with_the_same_outputs_and_training():
+    """The PyTorch rule, checked here by naming the backend: outputs and a training epoch as through `__call__`."""
+    import keras
+
+    from nnzoo._eager import direct_chain
+
+    X = np.random.default_rng(0).normal(size=(16, 8, 8, 1))  # float64: cast as `__call__` casts
+    y = np.arange(16) % 3
+    twins = []
+    for direct in (True, False):
+        keras.utils.set_random_seed(0)
+        model = nnzoo.build_cnn((8, 8, 1), num_classes=3, steps_per_execution=1)
+        if direct:
+            assert direct_chain(model, backend="torch") is model and "call" in vars(model)
+            np.testing.assert_allclose(np.asarray(model(X, training=False)), _graph_outputs(model, X), atol=1e-6)
+        nnzoo.fit(model, X, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+        twins.append(model.get_weights())
+    for a, b in zip(*twins):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+    # Symbolic inputs take the model's graph; the file is the plain model's.
+    assert tuple(model(keras.Input((8, 8, 1))).shape) == (None, 3)
+
+
+def test_direct_chain_leaves_masks_mixed_precision_branches_and_traced_backends_alone():
+    import keras
+
+    from nnzoo._eager import direct_chain
+
+    def untouched(model, backend="torch"):
+        return direct_chain(model, backend=backend) is model and "call" not in vars(model)
+
+    assert untouched(nnzoo.build_cnn((8, 8, 1), num_classes=3, compile=False), backend="tensorflow")
+    assert untouched(nnzoo.build("resnet1d", (16, 1), num_classes=3, compile=False))
+    masked = keras.Sequential([keras.Input((5,)), keras.layers.Embedding(10, 4, mask_zero=True),
+                               keras.layers.LSTM(3), keras.layers.Dense(1)])
+    assert untouched(masked)
+    # Under a mixed policy only the float32 output layer goes direct, its input cast as `__call__` casts it.
+    mixed = nnzoo.build_ffnn((4,), task="binary", dtype="mixed_bfloat16", compile=False)
+    X = np.random.default_rng(0).normal(size=(3, 4)).astype("float32")
+    direct_chain(mixed, backend="torch")
+    np.testing.assert_array_equal(np.asarray(mixed(X, training=False)), _graph_outputs(mixed, X))
+    # A nested model and an activity regularizer keep their `__call__`; the Dense layers around them go direct.
+    inner = keras.Sequential([keras.Input((4,)), keras.layers.Dense(4)])
+    outer = keras.Sequential([keras.Input((4,)), inner, keras.layers.Dense(4, activity_regularizer="l2"),
+                              keras.layers.Dense(1)])
+    X = np.ones((2, 4), "float32")
+    assert direct_chain(outer, backend="torch") is outer and "call" in vars(outer)
+    np.testing.assert_allclose(np.asarray(outer(X)), _graph_outputs(outer, X), atol=1e-6)
+    outer(X, training=True)
+    assert len(outer.losses) == 1  # the activity regularizer still adds its loss
