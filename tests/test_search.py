@@ -283,6 +283,17 @@ def test_stacked_folds_train_as_separate_trainings_do():
         assert loss == pytest.approx(min(outcome.history["val_loss"]), rel=1e-4)
 
 
+def test_stacked_folds_run_with_the_fold_models_execution_settings():
+    """The backend's settings live on the model, not in its portable compile config (which says 1)."""
+    from nnzoo.tuning._stacked import StackedFolds
+
+    models = [nnzoo.build("ffnn", (4,), (8,), num_classes=3, name=f"fold{k}") for k in range(2)]
+    assert models[0].get_compile_config()["steps_per_execution"] == 1 < models[0].steps_per_execution
+    stacked = StackedFolds(models)
+    assert stacked.model.steps_per_execution == models[0].steps_per_execution
+    assert stacked.model.jit_compile == models[0].jit_compile
+
+
 def test_stacked_search_matches_sequential_and_keeps_its_graph(tmp_path, monkeypatch):
     from nnzoo.tuning import _stacked
 

@@ -136,8 +136,9 @@ class StackedFolds:
             weighted_metrics={n: [keras.metrics.MeanMetricWrapper(fn, name="fold_loss"),
                                   *(keras.metrics.deserialize(m) if isinstance(m, dict) else m for m in metrics)]
                               for n in names},
-            steps_per_execution=config.get("steps_per_execution") or 1,
-            jit_compile=bool(config.get("jit_compile")),
+            # The fold models' live execution settings (the backend's), not their portable compile config's.
+            steps_per_execution=getattr(self.models[0], "steps_per_execution", None) or 1,
+            jit_compile=bool(getattr(self.models[0], "jit_compile", False)),
         )
         self.model.optimizer.build(self.model.trainable_variables)
         self._initial_optimizer = [np.array(v.numpy()) for v in self.model.optimizer.variables]
