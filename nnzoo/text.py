@@ -114,6 +114,9 @@ def string_model(model, vectorizer, *, name: str | None = None):
         optimizer = model.optimizer.__class__.from_config(model.optimizer.get_config())
         config = model.get_compile_config() or {}
         wrapped.compile(optimizer=optimizer, loss=model.loss, metrics=config.get("metrics"))
+        # The id model's live execution settings (its compile config holds the portable ones).
+        wrapped.steps_per_execution = getattr(model, "steps_per_execution", 1)
+        wrapped.jit_compile = getattr(model, "jit_compile", False)
     return wrapped
 
 

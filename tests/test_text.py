@@ -153,3 +153,11 @@ def test_string_model_checks_the_length(reviews):
     ids_model = nnzoo.build("textcnn", (LENGTH + 1,), vocab_size=vec.vocabulary_size(), filters=(4,), task="binary")
     with pytest.raises(ValueError, match="sequence length does not match"):
         text.string_model(ids_model, vec)
+
+
+def test_string_model_keeps_the_id_model_s_execution_settings(reviews):
+    *_, vec = reviews
+    ids_model = nnzoo.build("textcnn", (LENGTH,), vocab_size=vec.vocabulary_size(), filters=(4,), task="binary")
+    wrapped = text.string_model(ids_model, vec)
+    assert (wrapped.steps_per_execution, wrapped.jit_compile) == (ids_model.steps_per_execution, ids_model.jit_compile)
+    assert wrapped.get_compile_config()["steps_per_execution"] == 1  # the file stays portable
