@@ -114,8 +114,9 @@ def direct_chain(model, backend: str | None = None):
     activity regularizer, or a mixed dtype policy. Chains with a mask
     (`Masking`, `mask_zero=True`), models that are not chains, and other
     backends are left as they are. Floating inputs are cast to each direct
-    layer's compute dtype, as `__call__` would. Symbolic inputs take the
-    model's own graph. Only the running model changes: its file, config
+    layer's compute dtype, as `__call__` would. Symbolic inputs, and a
+    `Sequential` whose layers changed since (`add`, `pop`), take the model's
+    own graph. Only the running model changes: its file, config
     and weights are those of the plain model.
 
     Returns:
@@ -141,6 +142,7 @@ def direct_chain(model, backend: str | None = None):
     if all(dtype is None for _, _, dtype in steps):
         return model
     graph_call = model.call
+    chain = list(model.layers)
     ops = keras.ops
     names: dict[Any, str] = {}  # the backend's dtype objects, by Keras name
 
@@ -150,7 +152,8 @@ def direct_chain(model, backend: str | None = None):
         return names[dtype]
 
     def call(inputs, training=None, mask=None, **kwargs):
-        if mask is not None or kwargs or not ops.is_tensor(inputs) or isinstance(inputs, keras.KerasTensor):
+        if (mask is not None or kwargs or not ops.is_tensor(inputs) or isinstance(inputs, keras.KerasTensor)
+                or model.layers != chain):  # layers added or popped since (`Sequential.add`, `.pop`)
             return graph_call(inputs, training=training, mask=mask, **kwargs)
         x = inputs
         for run, takes_training, dtype in steps:

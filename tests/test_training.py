@@ -202,8 +202,12 @@ def test_direct_chain_calls_each_layer_with_the_same_outputs_and_training():
         twins.append(model.get_weights())
     for a, b in zip(*twins):
         np.testing.assert_allclose(a, b, atol=1e-6)
-    # Symbolic inputs take the model's graph; the file is the plain model's.
+    # Symbolic inputs take the model's graph.
     assert tuple(model(keras.Input((8, 8, 1))).shape) == (None, 3)
+    # A layer added later is not skipped: the model runs its graph again.
+    seq = direct_chain(keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)]), backend="torch")
+    seq.add(keras.layers.Dense(2))
+    assert np.asarray(seq(np.ones((2, 4), "float32"))).shape == (2, 2)
 
 
 def test_direct_chain_leaves_masks_mixed_precision_branches_and_traced_backends_alone():
