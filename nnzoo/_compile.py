@@ -192,6 +192,11 @@ def parse_options(factory: str, options: dict[str, Any]) -> Options:
 EXECUTION_SETTINGS = ("steps_per_execution", "jit_compile")
 
 
+def execution_of(model) -> dict[str, Any]:
+    """A compiled model's live execution settings (its compile config holds the portable ones)."""
+    return {key: getattr(model, key) for key in EXECUTION_SETTINGS}
+
+
 def active_backend() -> str:
     """The active Keras backend's name (`"tensorflow"`, `"jax"`, `"torch"`, ...)."""
     import keras

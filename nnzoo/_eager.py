@@ -168,8 +168,6 @@ def direct_chain(model, backend: str | None = None):
     return model
 
 
-
-
 def native_lstm(layer):
     """PyTorch's fused LSTM kernel for a plain `keras.layers.LSTM`, or None.
 

@@ -396,7 +396,8 @@ def load_model(path: str | os.PathLike, *, compile: bool = True, steps_per_execu
     """
     import keras
 
-    from nnzoo._compile import direct_chain, set_execution
+    from nnzoo._compile import set_execution
+    from nnzoo._eager import direct_chain
     from nnzoo._validation import fail
 
     path = os.fspath(path)

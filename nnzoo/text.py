@@ -106,6 +106,8 @@ def string_model(model, vectorizer, *, name: str | None = None):
     """
     import keras
 
+    from nnzoo._compile import execution_of, set_execution
+
     _check_pair(model, vectorizer)
     inputs = keras.Input(shape=(), dtype="string", name="text")
     outputs = model(vectorizer(inputs))
@@ -114,9 +116,7 @@ def string_model(model, vectorizer, *, name: str | None = None):
         optimizer = model.optimizer.__class__.from_config(model.optimizer.get_config())
         config = model.get_compile_config() or {}
         wrapped.compile(optimizer=optimizer, loss=model.loss, metrics=config.get("metrics"))
-        # The id model's live execution settings (its compile config holds the portable ones).
-        wrapped.steps_per_execution = getattr(model, "steps_per_execution", 1)
-        wrapped.jit_compile = getattr(model, "jit_compile", False)
+        set_execution(wrapped, **execution_of(model))
     return wrapped
 
 

@@ -177,7 +177,6 @@ def test_as_sequential_keeps_a_chain_s_layers_and_predictions_and_leaves_branche
     assert as_sequential(branched, backend="torch") is branched
 
 
-
 def _graph_outputs(model, X):
     """`model`'s outputs through Keras's own call (each layer's `__call__`)."""
     return np.asarray(type(model).call(model, X, training=False))

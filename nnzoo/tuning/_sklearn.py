@@ -78,7 +78,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from nnzoo._compile import EXECUTION_SETTINGS
+from nnzoo._compile import execution_of
 from nnzoo._inputs import check_finite, check_sample_weight, check_shuffle
 from nnzoo._registry import INPUT_RANKS, check_input_rank
 from nnzoo._tasks import RECONSTRUCTION, infer_task, loss_for, task_arguments
@@ -527,7 +527,7 @@ class _ZooEstimator(BaseEstimator):
         # config (nnzoo._compile): carry them over unless compile__ sets them.
         live = {}
         if getattr(model, "compiled", False):
-            live = {k: getattr(model, k) for k in EXECUTION_SETTINGS if k not in routed["compile"]}
+            live = {k: v for k, v in execution_of(model).items() if k not in routed["compile"]}
             config = model.get_compile_config()
             if optimizer is not None:
                 config.pop("optimizer", None)  # replaced: don't build it

@@ -39,6 +39,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from nnzoo._compile import execution_of
 from nnzoo.tuning._fit import FitOutcome
 
 #: Share of the machine's memory the stacked copies of the data may take.
@@ -136,9 +137,7 @@ class StackedFolds:
             weighted_metrics={n: [keras.metrics.MeanMetricWrapper(fn, name="fold_loss"),
                                   *(keras.metrics.deserialize(m) if isinstance(m, dict) else m for m in metrics)]
                               for n in names},
-            # The fold models' live execution settings (the backend's), not their portable compile config's.
-            steps_per_execution=getattr(self.models[0], "steps_per_execution", None) or 1,
-            jit_compile=bool(getattr(self.models[0], "jit_compile", False)),
+            **execution_of(self.models[0]),  # the live settings, not the portable config's
         )
         self.model.optimizer.build(self.model.trainable_variables)
         self._initial_optimizer = [np.array(v.numpy()) for v in self.model.optimizer.variables]
