@@ -77,3 +77,32 @@ def test_twins_have_the_zoo_architecture():
             # Keras counts batch norm's moving mean and variance as (non-trainable) parameters.
             buffers = sum(b.numel() for name, b in twin.named_buffers() if "running" in name)
             assert sum(p.numel() for p in twin.parameters()) + buffers == zoo.count_params()
+
+
+def _bench_sequences():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "bench_sequences", os.path.join(ROOT, "benchmarks", "bench_sequences.py"))
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    return bench
+
+
+@pytest.mark.parametrize("n_train, expected", [(5, 1), (40, 4), (50, 5), (67, 6), (270, 16), (10000, 16)])
+def test_sequence_benchmark_batch_size_is_the_published_rule(n_train, expected):
+    assert _bench_sequences().auto_batch_size(n_train) == expected
+
+
+@pytest.mark.slow
+def test_sequence_benchmark_runs_quick_with_the_published_batch_size(tmp_path, capsys):
+    pytest.importorskip("aeon")
+    bench = _bench_sequences()
+    path = tmp_path / "seq.json"
+    assert bench.main(["--quick", "--models", "lstm", "--datasets", "italy_power_demand", "--json", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "| nnzoo `lstm` |" in out and "a tenth of the training split per batch, at most 16" in out
+    import json
+
+    row = json.loads(path.read_text())["italy_power_demand"]["lstm"]
+    assert row["batch_size"] == [6] and 0.0 <= row["accuracy"][0] <= 100.0
