@@ -43,10 +43,12 @@ def test_every_model_exports_float32_with_builtin_ops(name, tmp_path):
     assert report.quantize is None
     if name == "conv_autoencoder":  # UpSampling2D -> Conv2D lowers to builtins only with static shapes
         assert report.batch_size == 1
-    if nnzoo.get_entry(name).family == "lstm":
+    entry = nnzoo.get_entry(name)
+    if entry.family == "lstm":
         # No Flex TensorList ops, no loop: the recurrence is unrolled and any batch size runs.
         assert "WHILE" not in report.ops and report.batch_size is None
-        assert any("unrolled over 10 timesteps" in note for note in report.notes)
+        steps = entry.inputs.example_shape[0]
+        assert any(f"unrolled over {steps} timesteps" in note for note in report.notes)
         assert not any(getattr(layer, "unroll", False) for layer in model.layers)  # the user's model is untouched
     assert report.tolerance == pytest.approx(1e-5 * report.output_scale)
     if nnzoo.get_entry(name).supervised:
@@ -63,6 +65,19 @@ def test_vgg16_transfer_exports_with_preprocessing_inside(tmp_path):
     assert meta["input"]["preprocessing_in_model"][0]["layer"] == "vgg16_preprocess"
     assert meta["class_names"] == ["a", "b", "c"]
     assert report.input_shape[1:] == (32, 32, 3)
+
+
+def test_default_lstm_on_univariate_series_exports_its_normalisation_without_its_noise(tmp_path):
+    """The default for a univariate series: z-normalised inside, GaussianNoise in training (gone at inference)."""
+    model = nnzoo.build("lstm", (24, 1), units=(8,), task="binary")
+    assert {"series_norm", "input_noise"} <= {layer.name for layer in model.layers}
+    rng = np.random.default_rng(0)
+    X = (3.0 + 2.0 * rng.normal(size=(16, 24, 1))).astype("float32")  # raw levels: the model normalises
+    model.fit(X, (X.mean(axis=(1, 2)) > 3.0).astype("float32"), epochs=1, batch_size=8, verbose=0)
+    report = check_tflite(model, X, tmp_path)
+    assert "WHILE" not in report.ops and not any("Flex" in op for op in report.ops)
+    meta = json.loads((tmp_path / "model.tflite.json").read_text())
+    assert [p["layer"] for p in meta["input"]["preprocessing_in_model"]] == ["series_norm"]
 
 
 def test_variable_length_lstm_keeps_a_builtin_loop(tmp_path):

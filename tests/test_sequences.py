@@ -225,11 +225,11 @@ def test_series_normalisation_inside_the_model_is_z_normalisation():
 def test_normalize_auto_z_normalises_univariate_series_only():
     """The published protocol: univariate series z-normalised each, multivariate ones (levels can be the signal) not."""
     def names(factory, **kwargs):
-        return {layer.name for layer in factory(**kwargs).layers}
+        return {layer.name for layer in factory(task="multiclass", **kwargs).layers}
 
-    for factory in (nnzoo.build_conv1d, nnzoo.build_transformer):
+    for factory in (nnzoo.build_conv1d, nnzoo.build_transformer, nnzoo.build_lstm):
         assert "series_norm" in names(factory=factory, input_shape=(30, 1), num_classes=3)
-        assert "series_norm" in names(factory=factory, input_shape=(20, 1), num_classes=3, task="multiclass")
+        assert "series_norm" in names(factory=factory, input_shape=(20, 1), num_classes=5)
         assert "series_norm" not in names(factory=factory, input_shape=(30, 12), num_classes=3)
         assert "series_norm" in names(factory=factory, input_shape=(30, 12), num_classes=3, normalize="series")
         assert "series_norm" not in names(factory=factory, input_shape=(30,), num_classes=3, vocab_size=50)
@@ -280,7 +280,7 @@ def test_lstm_reads_long_series_in_patches():
     patch = model.get_layer("patch_embedding")
     assert (patch.kernel_size, patch.strides, patch.filters, patch.get_config()["activation"]) == ((9,), (9,), 64, "linear")
     assert tuple(model.get_layer("lstm_1").input.shape) == (None, 17, 64)  # ceil(150 / 9) patches
-    assert model.count_params() == (9 * 64 + 64) + 4 * (64 * (64 + 64) + 64) + 65
+    assert model.count_params() == (9 * 64 + 64) + 4 * (64 * (64 + 64) + 64) + (64 * 32 + 32) + 33
     assert model.predict(np.zeros((2, 150, 1), "float32"), verbose=0).shape == (2, 1)
     assert nnzoo.build_lstm((150, 3), patch_size=5).get_layer("patch_embedding").kernel_size == (5,)
     step_by_step = [
@@ -300,6 +300,31 @@ def test_lstm_pooling_auto_reads_the_final_state_of_series_and_the_mean_of_words
     assert series.get_layer("lstm_1").return_sequences is False
     text = nnzoo.build_lstm((20,), task="binary", vocab_size=50)
     assert text.get_layer("global_avg_pool")
+
+
+def test_lstm_adds_training_noise_to_z_normalised_series_only():
+    """`input_noise=None`: GaussianNoise(0.1) after the z-normalisation, active in training, the identity at inference."""
+    import keras
+
+    model = nnzoo.build_lstm((24, 1), task="binary")
+    names = [layer.name for layer in model.layers]
+    assert names.index("series_norm") + 1 == names.index("input_noise") < names.index("lstm_1")
+    noise = model.get_layer("input_noise")
+    assert isinstance(noise, keras.layers.GaussianNoise) and noise.stddev == pytest.approx(0.1)
+    X = np.random.default_rng(0).normal(size=(4, 24, 1)).astype("float32")
+    infer = np.asarray(model(X, training=False))
+    np.testing.assert_array_equal(infer, np.asarray(model(X, training=False)))
+    np.testing.assert_allclose(infer, model.predict(X, verbose=0), atol=1e-6)
+    assert np.abs(np.asarray(model(X, training=True)) - infer).max() > 1e-4
+    # Series fed as they are (several channels, normalize=None) and token ids get none by default.
+    for quiet in (nnzoo.build_lstm((24, 3)), nnzoo.build_lstm((24, 1), normalize=None),
+                  nnzoo.build_lstm((24, 1), input_noise=0), nnzoo.build_lstm((20,), vocab_size=50)):
+        assert "input_noise" not in [layer.name for layer in quiet.layers], quiet.name
+    assert nnzoo.build_lstm((24, 3), input_noise=0.3).get_layer("input_noise").stddev == pytest.approx(0.3)
+    with pytest.raises(ValueError, match=r"not to token ids.*Received: input_noise=0.1, vocab_size=50"):
+        nnzoo.build_lstm((20,), vocab_size=50, input_noise=0.1)
+    with pytest.raises(ValueError, match=r"Received: input_noise=-0.5"):
+        nnzoo.build_lstm((24, 1), input_noise=-0.5)
 
 
 @pytest.mark.slow

@@ -42,7 +42,7 @@ def test_textbook_cnn():
 
 def test_textbook_lstm():
     # LSTM(50, input_shape=(100, 10)) -> Dense(1, sigmoid)
-    model = nnzoo.build_lstm((100, 10), units=(50,), task="binary", pooling="last", patch_size=1)
+    model = nnzoo.build_lstm((100, 10), units=(50,), task="binary", pooling="last", patch_size=1, dense_units=())
     assert [type(l).__name__ for l in model.layers[1:]] == ["LSTM", "Dense"]
     assert model.count_params() == 4 * (50 * (10 + 50) + 50) + 51
 

@@ -24,7 +24,12 @@ CONSTRAINTS = {
     "dense_units": Widths(),
     "recurrent_dropout": Interval(0.0, 1.0, high_inclusive=False),
     "patch_size": Integer(optional=True),
+    "input_noise": Interval(0.0, optional=True),
 }
+
+#: Standard deviation of the Gaussian noise `input_noise=None` adds in
+#: training to series z-normalised inside the model (none to other input).
+INPUT_NOISE = 0.1
 
 #: Steps the recurrence reads when `patch_size=None` picks the patch length:
 #: about this many patches per series (see `auto_patch_size`).
@@ -50,7 +55,7 @@ def build_lstm(
     bidirectional: bool = False,
     return_sequences: bool = False,
     pooling: str = "auto",
-    dense_units=(),
+    dense_units=(32,),
     task: str = "regression",
     num_classes: int | None = None,
     num_outputs: int | None = None,
@@ -62,7 +67,8 @@ def build_lstm(
     l2: float = 0.0,
     unroll: bool = False,
     patch_size: int | None = None,
-    normalize: str | None = None,
+    normalize: str | None = "auto",
+    input_noise: float | None = None,
     vocab_size: int | None = None,
     embedding_dim: int = 64,
     mask_zero: bool = True,
@@ -85,12 +91,30 @@ def build_lstm(
     (under 32 steps) are read step by step. `patch_size=1` switches patches
     off; many-to-many models and token ids never use them.
 
+    A univariate series is z-normalised inside the model
+    (`normalize="auto"`), and in training Gaussian noise of standard
+    deviation 0.1 (a tenth of the normalised series' spread) is added to it
+    (`input_noise=None`; a `GaussianNoise` layer, the identity at
+    inference): these training sets are small, and on ItalyPowerDemand
+    (67 series) the noise took the LSTM from 95.4 to 96.0 (GunPoint 97.7 to
+    98.0; benchmarks/bench_sequences.py). Multivariate series are fed as
+    they are, without noise: their channels' levels and spreads can be the
+    signal (BasicMotions' standing class barely moves, and noise of 0.1
+    took the LSTM from 100 to 95.8 there).
+
+    One hidden `Dense(32)` (`activation`) sits between the recurrence and the
+    head (`dense_units=(32,)`): on ItalyPowerDemand it took the LSTM from
+    95.7 +- 0.4 to 96.2 +- 0.2, above 1-NN Euclidean distance's 95.5 in
+    every seed (5 seeds; GunPoint 98.1 -> 97.7, BasicMotions 100 -> 100,
+    JapaneseVowels 94.2 -> 94.8). `dense_units=()` reads the head straight
+    from the recurrence.
+
     A many-to-one model on series reads the final state (`pooling="auto"`),
     which has seen the whole series in order; on ItalyPowerDemand (24 steps)
     the average over time lost the position of the daily peaks (90% against
     95.6% from the final state). On token ids it reads the average over the
     words (padding masked). The textbook form is `pooling="last",
-    patch_size=1`.
+    patch_size=1, normalize=None, dense_units=()`.
 
     Text: pass token ids, `input_shape=(timesteps,)` with `vocab_size`;
     an `Embedding` (`embedding_dim`, id 0 masked as padding) feeds the
@@ -107,7 +131,8 @@ def build_lstm(
         pooling: What a many-to-one model reads from the last recurrent
             layer: `"last"` (final state), `"avg"` or `"max"` over time, or
             `"auto"` (default): `"avg"` for token ids, `"last"` for series.
-        dense_units: Dense layers between the recurrent stack and the head.
+        dense_units: Dense layers between the recurrent stack and the head
+            (default one of 32 units; `()` for none).
         task: `"regression"` (default), `"binary"`, `"multiclass"` or `"multilabel"`.
         num_classes: Classes (multiclass) or labels (multilabel).
         num_outputs: Regression targets (default 1).
@@ -126,7 +151,12 @@ def build_lstm(
             and 1 for variable-length series, token ids and
             `return_sequences=True`.
         normalize: `"series"` z-normalises each series and channel over time
-            inside the model; `None` (default) feeds the input as it is.
+            inside the model; `None` feeds the input as it is; `"auto"`
+            (default): `"series"` for univariate series, else `None`.
+        input_noise: Standard deviation of the Gaussian noise added to the
+            series in training (after the z-normalisation, if any); 0
+            switches it off. `None` (default): 0.1 for z-normalised series,
+            0 for series fed as they are and for token ids.
         vocab_size: Number of token ids (0 is padding) for text input
             `(timesteps,)`; `None` for real-valued sequences.
         embedding_dim: Width of the token embedding.
@@ -145,21 +175,25 @@ def build_lstm(
 
     >>> from nnzoo import build_lstm
     >>> # The textbook form: LSTM(50) -> Dense(1, sigmoid)
-    >>> model = build_lstm((100, 10), units=(50,), task="binary", pooling="last", patch_size=1)
+    >>> model = build_lstm((100, 10), units=(50,), task="binary", pooling="last", patch_size=1, dense_units=())
     >>> model.output_shape
     (None, 1)
     """
     seq = SequenceInput.from_args(input_shape, family="build_lstm", normalize=normalize, vocab_size=vocab_size,
                                   embedding_dim=embedding_dim, mask_zero=mask_zero)
     shape = seq.shape
-    units, cell, bidirectional, return_sequences, pooling, unroll, dense_units, recurrent_dropout, patch_size = (
-        check_params(
-            {"units": units, "cell": cell, "bidirectional": bidirectional, "return_sequences": return_sequences,
-             "pooling": pooling, "unroll": unroll, "dense_units": dense_units, "recurrent_dropout": recurrent_dropout,
-             "patch_size": patch_size},
-            CONSTRAINTS,
-        ).values()
-    )
+    (units, cell, bidirectional, return_sequences, pooling, unroll, dense_units, recurrent_dropout, patch_size,
+     input_noise) = check_params(
+        {"units": units, "cell": cell, "bidirectional": bidirectional, "return_sequences": return_sequences,
+         "pooling": pooling, "unroll": unroll, "dense_units": dense_units, "recurrent_dropout": recurrent_dropout,
+         "patch_size": patch_size, "input_noise": input_noise},
+        CONSTRAINTS,
+    ).values()
+    if input_noise is None:
+        input_noise = INPUT_NOISE if seq.normalize == "series" else 0.0
+    elif input_noise > 0 and seq.tokens:
+        fail("`input_noise` applies to real-valued series, not to token ids", "input_noise=0 or None with vocab_size",
+             input_noise=input_noise, vocab_size=seq.vocab_size)
     if unroll and shape[0] is None:
         fail("`unroll=True` needs a fixed number of timesteps", "input_shape=(timesteps, features) with an int", input_shape=input_shape)
     if patch_size is None:
@@ -180,6 +214,8 @@ def build_lstm(
         layer_cls = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "rnn": keras.layers.SimpleRNN}[cell]
         inputs = seq.input()
         x = seq.features(inputs)
+        if input_noise > 0:  # training only: GaussianNoise passes the input through at inference
+            x = keras.layers.GaussianNoise(input_noise, name="input_noise")(x)
         if patch_size > 1:  # a linear embedding of each patch of `patch_size` steps
             x = keras.layers.Conv1D(units[0], patch_size, strides=patch_size, padding="same",
                                     kernel_regularizer=hidden.regularizer, name="patch_embedding")(x)
