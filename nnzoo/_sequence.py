@@ -4,7 +4,8 @@ A sequence model takes either
 
 - series, `input_shape=(timesteps, channels)` (`timesteps` may be `None`),
   optionally z-normalised per series and channel inside the model
-  (`normalize="series"`; `"auto"` does it for univariate series only), so
+  (`normalize="series"`; `"auto"` does it for univariate series of a
+  classifier: a regressor, a forecaster, needs their level), so
   the saved and exported model takes raw series;
 - or token ids, `input_shape=(timesteps,)` with `vocab_size` set: an
   `Embedding(vocab_size, embedding_dim)` turns ids into vectors; id 0 is
@@ -23,8 +24,8 @@ from dataclasses import dataclass
 from nnzoo._validation import check_choice, check_input_shape, check_int, fail, fail_type
 
 #: Per-series normalisation choices; `"auto"` is `"series"` for univariate
-#: series and `None` for multivariate series and token ids (see
-#: `SequenceInput.from_args`).
+#: series of a classifier and `None` for regression, multivariate series and
+#: token ids (see `SequenceInput.from_args`).
 NORMALIZE = ("auto", "series", None)
 
 #: Name of the z-normalisation layer (export and docs find it by this name).
@@ -56,8 +57,11 @@ class SequenceInput:
 
     @classmethod
     def from_args(cls, input_shape, *, family: str, normalize=None, vocab_size=None, embedding_dim=64,
-                  mask_zero=True) -> SequenceInput:
+                  mask_zero=True, task: str | None = None) -> SequenceInput:
         """Validates the input arguments of a sequence factory.
+
+        `task` is the model's task: `normalize="auto"` leaves a regressor's
+        series as they are.
 
         Raises:
             ValueError: An input of the wrong rank for series or token ids,
@@ -90,7 +94,10 @@ class SequenceInput:
             # coefficients) the FCN scored 96.4% z-normalised per series and
             # channel (78.3% with the series interpolated to equal length), and
             # 99.1% fed as they are (5 seeds each, benchmarks/bench_sequences.py).
-            normalize = "series" if vocab_size is None and shape[1] == 1 else None
+            # A regressor (a forecaster above all) needs the level and scale
+            # that the z-normalisation removes: the next value of a window is
+            # in the window's own units.
+            normalize = "series" if vocab_size is None and shape[1] == 1 and task != "regression" else None
         if normalize is not None and vocab_size is not None:
             fail("`normalize` applies to real-valued series, not to token ids", "normalize=None with vocab_size",
                  normalize=normalize, vocab_size=vocab_size)

@@ -233,6 +233,9 @@ def test_normalize_auto_z_normalises_univariate_series_only():
         assert "series_norm" not in names(factory=factory, input_shape=(30, 12), num_classes=3)
         assert "series_norm" in names(factory=factory, input_shape=(30, 12), num_classes=3, normalize="series")
         assert "series_norm" not in names(factory=factory, input_shape=(30,), num_classes=3, vocab_size=50)
+        # A regressor (a forecaster) keeps the level the z-normalisation would remove.
+        regressor = factory(input_shape=(30, 1), task="regression")
+        assert not {"series_norm", "input_noise"} & {layer.name for layer in regressor.layers}, factory.__name__
 
 
 def test_variable_length_series():

@@ -56,7 +56,7 @@ def build_conv1d(
 
     The default is the fully convolutional network (FCN) of Wang et al.
     2017, the standard strong baseline for time-series classification, with
-    each univariate series z-normalised inside the model
+    each univariate series of a classifier z-normalised inside the model
     (`normalize="auto"`), so the saved and exported model takes raw series;
     multivariate series are fed as they are, since their channels' levels
     can carry the class. The wiring is data
@@ -83,8 +83,8 @@ def build_conv1d(
         normalize: `"series"` z-normalises each series and channel over time
             inside the model (a `LayerNormalization` over time without scale or
             offset); `None` feeds the input as it is; `"auto"` (default) is
-            `"series"` for univariate series (one channel) and `None` for
-            multivariate series and token ids.
+            `"series"` for univariate series (one channel) of a classifier
+            and `None` for regression, multivariate series and token ids.
         bottleneck: Inception bottleneck width (0: none).
         residual_every: Inception modules per residual shortcut (0: none).
         global_pooling: `"avg"` or `"max"` over time.
@@ -122,7 +122,7 @@ def build_conv1d(
     >>> model = nnzoo.build("resnet1d", (None, 6), num_classes=4)  # any length
     """
     seq = SequenceInput.from_args(input_shape, family="build_conv1d", normalize=normalize, vocab_size=vocab_size,
-                                  embedding_dim=embedding_dim, mask_zero=False)
+                                  embedding_dim=embedding_dim, mask_zero=False, task=task)
     filters, kernel_size, architecture, bottleneck, residual_every, global_pooling, dense_units, _, bn_momentum = (
         check_params(
             {"filters": filters, "kernel_size": kernel_size, "architecture": architecture, "bottleneck": bottleneck,

@@ -91,8 +91,9 @@ def build_lstm(
     (under 32 steps) are read step by step. `patch_size=1` switches patches
     off; many-to-many models and token ids never use them.
 
-    A univariate series is z-normalised inside the model
-    (`normalize="auto"`), and in training Gaussian noise of standard
+    A classifier's univariate series is z-normalised inside the model
+    (`normalize="auto"`; a regressor, a forecaster, keeps the series' level),
+    and in training Gaussian noise of standard
     deviation 0.1 (a tenth of the normalised series' spread) is added to it
     (`input_noise=None`; a `GaussianNoise` layer, the identity at
     inference): these training sets are small, and on ItalyPowerDemand
@@ -152,7 +153,8 @@ def build_lstm(
             `return_sequences=True`.
         normalize: `"series"` z-normalises each series and channel over time
             inside the model; `None` feeds the input as it is; `"auto"`
-            (default): `"series"` for univariate series, else `None`.
+            (default): `"series"` for univariate series of a classifier,
+            else `None` (regression, several channels, token ids).
         input_noise: Standard deviation of the Gaussian noise added to the
             series in training (after the z-normalisation, if any); 0
             switches it off. `None` (default): 0.1 for z-normalised series,
@@ -180,7 +182,7 @@ def build_lstm(
     (None, 1)
     """
     seq = SequenceInput.from_args(input_shape, family="build_lstm", normalize=normalize, vocab_size=vocab_size,
-                                  embedding_dim=embedding_dim, mask_zero=mask_zero)
+                                  embedding_dim=embedding_dim, mask_zero=mask_zero, task=task)
     shape = seq.shape
     (units, cell, bidirectional, return_sequences, pooling, unroll, dense_units, recurrent_dropout, patch_size,
      input_noise) = check_params(

@@ -49,7 +49,7 @@ def build_transformer(
     """Builds a Transformer encoder (Vaswani et al. 2017) for sequences or text.
 
     Series are projected to `d_model` features by a `Dense` layer (after
-    per-series z-normalisation of univariate series, `normalize="auto"`), token ids by an
+    per-series z-normalisation of a classifier's univariate series, `normalize="auto"`), token ids by an
     `Embedding(vocab_size, d_model)`; position encodings are added
     (`positions="learned"` or `"sinusoidal"`). Then `num_layers` encoder
     blocks, each `MultiHeadAttention -> Dropout -> Add -> LayerNorm` and
@@ -71,8 +71,9 @@ def build_transformer(
         max_length: Longest sequence (default: `timesteps`).
         pooling: `"avg"` or `"max"` over time.
         dropout: Dropout in attention, after attention and after the feed-forward layers.
-        normalize: `"series"`, `None`, or `"auto"` (univariate series:
-            `"series"`; multivariate series and ids: `None`).
+        normalize: `"series"`, `None`, or `"auto"` (univariate series of a
+            classifier: `"series"`; regression, multivariate series and
+            ids: `None`).
         vocab_size: Number of token ids (0 is padding) for text; `None` for series.
         mask_zero: Mask id 0 (padding) as keys of the first attention layer.
             Keras's `Add` does not pass the mask on, so later blocks and the
@@ -107,7 +108,7 @@ def build_transformer(
         fail("`d_model` must be divisible by `num_heads`", "e.g. d_model=64, num_heads=4",
              d_model=d_model, num_heads=num_heads)
     seq = SequenceInput.from_args(input_shape, family="build_transformer", normalize=normalize,
-                                  vocab_size=vocab_size, embedding_dim=d_model, mask_zero=mask_zero)
+                                  vocab_size=vocab_size, embedding_dim=d_model, mask_zero=mask_zero, task=task)
     if max_length is None:
         if seq.shape[0] is None:
             fail("Variable-length input needs `max_length` for the position encodings",
