@@ -320,8 +320,9 @@ def test_lstm_adds_training_noise_to_z_normalised_series_only():
     np.testing.assert_allclose(infer, model.predict(X, verbose=0), atol=1e-6)
     assert np.abs(np.asarray(model(X, training=True)) - infer).max() > 1e-4
     # Series fed as they are (several channels, normalize=None) and token ids get none by default.
-    for quiet in (nnzoo.build_lstm((24, 3)), nnzoo.build_lstm((24, 1), normalize=None),
-                  nnzoo.build_lstm((24, 1), input_noise=0), nnzoo.build_lstm((20,), vocab_size=50)):
+    for quiet in (nnzoo.build_lstm((24, 3), task="binary"), nnzoo.build_lstm((24, 1), task="binary", normalize=None),
+                  nnzoo.build_lstm((24, 1), task="binary", input_noise=0),
+                  nnzoo.build_lstm((20,), task="binary", vocab_size=50)):
         assert "input_noise" not in [layer.name for layer in quiet.layers], quiet.name
     assert nnzoo.build_lstm((24, 3), input_noise=0.3).get_layer("input_noise").stddev == pytest.approx(0.3)
     with pytest.raises(ValueError, match=r"not to token ids.*Received: input_noise=0.1, vocab_size=50"):
