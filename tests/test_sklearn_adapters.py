@@ -113,6 +113,11 @@ TRAINING_CHECKS = (
     "check_fit_idempotent",
 )
 
+# Checks whose float32 outcome depends on the CPU's kernels (which rows a
+# matrix product computes together): they failed on an AVX2 machine and
+# passed on an AVX-512 one, so their expected failure is not strict.
+CPU_DEPENDENT = ("check_methods_subset_invariance", "check_methods_sample_order_invariance")
+
 
 def _default_checks():
     from sklearn.utils.estimator_checks import estimator_checks_generator
@@ -124,6 +129,9 @@ def _default_checks():
             # An expected failure comes as a pytest.param carrying its xfail mark.
             (est, check), marks = (item.values, item.marks) if hasattr(item, "marks") else (item, ())
             name = getattr(check, "func", check).__name__
+            if name in CPU_DEPENDENT and marks:
+                # Fails on some CPUs and passes on others: expected, not required, to fail.
+                marks = [pytest.mark.xfail(reason=estimator.expected_failed_checks()[name], strict=False)]
             if name in TRAINING_CHECKS:
                 yield pytest.param(est, check, marks=marks, id=f"{type(estimator).__name__}-{name}")
 
