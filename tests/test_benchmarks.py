@@ -106,3 +106,23 @@ def test_sequence_benchmark_runs_quick_with_the_published_batch_size(tmp_path, c
 
     row = json.loads(path.read_text())["italy_power_demand"]["lstm"]
     assert row["batch_size"] == [6] and 0.0 <= row["accuracy"][0] <= 100.0
+
+
+@pytest.mark.slow
+def test_cpu_paths_child_measures_both_dtypes_and_torch():
+    """`bench_cpu_paths.py`'s child: nnzoo in float32 and mixed bfloat16, and PyTorch at 1 and 2 threads."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_cpu_paths", os.path.join(ROOT, "benchmarks", "bench_cpu_paths.py"))
+    bench = importlib.util.module_from_spec(spec)
+    saved = list(sys.path)  # the script puts its folder first, as run.py does
+    try:
+        spec.loader.exec_module(bench)
+        got = bench.child("ffnn", epochs=2, rounds=1, n=200)
+    finally:
+        sys.path[:] = saved
+    expected = {"float32", "mixed_bfloat16"} | ({"torch_1", "torch_2"} if bench.C.torch_or_none() else set())
+    assert set(got) == expected
+    for runs in got.values():
+        assert len(runs) == 1 and runs[0]["wall"] > 0 and 0.0 <= runs[0]["acc"] <= 1.0
+    assert bench.label((None, None)).endswith("(default)") and bench.label((1, 1)) == "intra 1, inter 1"
