@@ -20,8 +20,14 @@ from typing import Any
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
-def machine() -> str:
-    """One line naming the machine, its load and the library versions."""
+def machine(installed: Sequence[str] = ()) -> str:
+    """One line naming the machine, its load and the library versions.
+
+    Args:
+        installed: Distributions to name from their installed metadata (a
+            parent process that leaves the libraries to its children);
+            otherwise the libraries this process imported are named.
+    """
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as fh:
@@ -38,6 +44,14 @@ def machine() -> str:
     for mod in ("tensorflow", "keras", "torch", "sklearn"):
         if mod in sys.modules:
             versions.append(f"{mod} {getattr(sys.modules[mod], '__version__', '?')}")
+    if installed:
+        from importlib.metadata import PackageNotFoundError, version
+
+        for name in installed:
+            try:
+                versions.append(f"{name} {version(name)}")
+            except PackageNotFoundError:
+                versions.append(f"{name} not installed")
     return f"{cpu}, {os.cpu_count()} cores{load}; " + ", ".join(versions)
 
 

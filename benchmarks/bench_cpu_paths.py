@@ -41,7 +41,7 @@ DTYPES = ("float32", "mixed_bfloat16")
 
 
 def cpu_flags() -> str:
-    """The CPU's bfloat16 and AMX flags, as Linux reports them."""
+    """The CPU's AVX-512, bfloat16 and AMX flags, as Linux reports them."""
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as fh:
             flags = next((line.split(":", 1)[1].split() for line in fh if line.startswith("flags")), [])
@@ -116,15 +116,7 @@ def main(argv=None) -> int:
                 for name, ms in got.items():
                     slot.setdefault(name, []).extend(ms)
     print("# CPU fast paths: bfloat16 and thread settings\n")
-    from importlib.metadata import PackageNotFoundError, version
-
-    def v(name):
-        try:
-            return f"{name} {version(name)}"
-        except PackageNotFoundError:
-            return f"{name} not installed"
-
-    print(f"Machine: {C.machine()}, {v('tensorflow')}, {v('keras')}, {v('torch')}; CPU flags: {cpu_flags()}\n")
+    print(f"Machine: {C.machine(installed=('tensorflow', 'keras', 'torch'))}; CPU flags: {cpu_flags()}\n")
     print(f"Digits ({'all' if a.n is None else a.n} samples, 80/20 split), batch 32, Adam 1e-3, {a.epochs} epochs; "
           f"{a.rounds} process(es) per setting x {a.child_rounds} interleaved rounds each. "
           "x float32 and x PyTorch: the other side's epoch time / this row's, median over rounds (range); "

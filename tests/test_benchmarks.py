@@ -126,3 +126,8 @@ def test_cpu_paths_child_measures_both_dtypes_and_torch():
     for runs in got.values():
         assert len(runs) == 1 and runs[0]["wall"] > 0 and 0.0 <= runs[0]["acc"] <= 1.0
     assert bench.label((None, None)).endswith("(default)") and bench.label((1, 1)) == "intra 1, inter 1"
+    # The parent leaves TensorFlow to its children and names the versions from their metadata.
+    import keras
+
+    assert f"keras {keras.__version__}" in bench.C.machine(installed=("keras",))
+    assert "no-such-dist not installed" in bench.C.machine(installed=("no-such-dist",))
